@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Source this after ensure-node.sh: installs npm dependencies when they are missing or stale.
+edge_capture_ensure_deps() {
+  local stamp=node_modules/.edge-capture-lock
+  if [ ! -d node_modules ] || ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
+    npm ci --no-audit --no-fund --loglevel=error || return 1
+    cp package-lock.json "$stamp"
+  fi
+}
+edge_capture_ensure_deps

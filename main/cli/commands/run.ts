@@ -1,0 +1,91 @@
+import type { ResolvedConfig } from '../../engine/config/types.ts';
+import { CaptureEngine } from '../../engine/engine.ts';
+import type { QueueChange } from '../../engine/queue/types.ts';
+import { configFromArgs } from '../common.ts';
+import { CliError, EXIT } from '../errors.ts';
+import type { CliArgs } from '../index.ts';
+import { createLogger, formatCount, type Logger, type LogLevel } from '../output.ts';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
+
+export function logLevelFromArgs(args: CliArgs): LogLevel {
+  const level = args.values['log-level'] ?? 'info';
+  if (!LOG_LEVELS.includes(level)) {
+    throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`, EXIT.usage);
+  }
+  return level as LogLevel;
+}
+
+export async function runCommand(args: CliArgs): Promise<number> {
+  const config = await configFromArgs(args);
+  const logger = createLogger({ json: args.values.json, level: logLevelFromArgs(args) });
+  return runEngine(config, logger);
+}
+
+/** Runs an engine until SIGINT/SIGTERM, reporting progress. Shared by `run` and `demo`. */
+export async function runEngine(
+  config: ResolvedConfig,
+  logger: Logger,
+  extra?: { onStop?: () => Promise<void> },
+): Promise<number> {
+  let engine: CaptureEngine;
+  try {
+    engine = new CaptureEngine(config);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  engine.on('problem', (problem) =>
+    logger.log(problem.fatal ? 'error' : 'warn', problem.message, { folder: problem.folderId, hint: problem.hint }),
+  );
+  engine.on('change', (changes) => logDecisions(changes, logger));
+  engine.on('caughtUp', () => logger.log('info', 'catch-up scan finished', countsFields(engine)));
+  await engine.start();
+  logger.log('info', `watching ${config.folders.length} folder(s) for site ${config.site}`, {
+    folders: config.folders.map((folder) => folder.path),
+    dataDir: config.dataDir,
+  });
+
+  let lastDecided = 0;
+  let lastTick = Date.now();
+  const progress = setInterval(() => {
+    const now = Date.now();
+    const rate = ((engine.decidedCount - lastDecided) * 1000) / Math.max(1, now - lastTick);
+    lastDecided = engine.decidedCount;
+    lastTick = now;
+    const counts = engine.queue.counts();
+    logger.status(
+      `${rate.toFixed(0)} files/s · backlog ${formatCount(engine.backlog)} · queued ${formatCount(counts.queued)} · uploaded ${formatCount(counts.uploaded + counts.retained + counts.removed)} · skipped ${formatCount(counts.skipped)} · held ${formatCount(counts.held)} · quarantined ${formatCount(counts.quarantined)}`,
+    );
+  }, 500);
+  const summary = setInterval(() => {
+    if (logger.json) logger.log('info', 'status', countsFields(engine));
+  }, 10_000);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  // A second Ctrl-C while stopping quits at once; the queue is safe either way.
+  process.once('SIGINT', () => process.exit(130));
+  clearInterval(progress);
+  clearInterval(summary);
+  logger.log('info', 'stopping…');
+  await extra?.onStop?.();
+  await engine.stop();
+  logger.log('info', 'stopped');
+  return EXIT.ok;
+}
+
+function countsFields(engine: CaptureEngine): Record<string, unknown> {
+  const counts = engine.queue.counts();
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+}
+
+function logDecisions(changes: QueueChange[], logger: Logger): void {
+  for (const change of changes) {
+    if (change.kind !== 'state' || !change.to) continue;
+    const level: LogLevel = change.to === 'quarantined' || change.to === 'unreadable' ? 'warn' : 'debug';
+    logger.log(level, `${change.to}: ${change.folderId}/${change.relPath}`, { why: change.detail });
+  }
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { demoCommand } from './commands/demo.ts';
+import { dryRunCommand } from './commands/dry-run.ts';
+import { explainCommand, listCommand } from './commands/inspect-queue.ts';
+import { runCommand } from './commands/run.ts';
+import { schemaCommand } from './commands/schema.ts';
+import { simulateCommand } from './commands/simulate.ts';
+import { statusCommand } from './commands/status.ts';
+import { validateCommand } from './commands/validate.ts';
+import { CliError, EXIT } from './errors.ts';
+
+export const USAGE = `Usage: edge-capture <command> [options]
+
+Commands:
+  run       --config FILE            Watch the capture folders, decide and queue files (until Ctrl-C)
+  dry-run   --config FILE [PATH...]  Show each file's decision and reason without queuing anything
+  status    --config FILE | --data-dir DIR
+                                     Counts by state, the oldest waiting file, whether the engine runs
+  list      --config FILE | --data-dir DIR [--state STATE] [--limit N]
+                                     List queued files, newest first
+  explain   --config FILE | --data-dir DIR PATH
+                                     Why a file is in its state: decision, rule trace and history
+  validate  --config FILE            Check a config file; exit code 3 when it is invalid
+  simulate  --to DIR [--rate 10/s] [--count N] [--duration 30s] [--seed N] [--size 4KiB]
+                                     Write realistic captures the way cameras and sensors do
+  demo      [--data-dir DIR]         Zero-config demo: a simulated sensor feeding a running engine
+  schema                             Print the config file's JSON Schema
+
+Options:
+  --json               Machine-readable output (JSON lines for run, JSON for the rest)
+  --log-level LEVEL    debug | info | warn | error (run, demo; default info)
+  -h, --help           Show this help
+  -v, --version        Show the version
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid config, 4 engine not running (status --require-running).`;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  state: { type: 'string', multiple: true },
+  limit: { type: 'string' },
+  to: { type: 'string' },
+  rate: { type: 'string' },
+  count: { type: 'string' },
+  duration: { type: 'string' },
+  seed: { type: 'string' },
+  size: { type: 'string' },
+  'require-running': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export type CliArgs = ReturnType<typeof parse>;
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+const COMMANDS: Record<string, (args: CliArgs) => Promise<number>> = {
+  run: runCommand,
+  'dry-run': dryRunCommand,
+  status: statusCommand,
+  list: listCommand,
+  explain: explainCommand,
+  validate: validateCommand,
+  simulate: simulateCommand,
+  demo: demoCommand,
+  schema: schemaCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    process.stderr.write(`edge-capture: ${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const [command, ...rest] = args.positionals;
+  if (args.values.version) {
+    process.stdout.write(`${await version()}\n`);
+    return EXIT.ok;
+  }
+  if (args.values.help || !command || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command || args.values.help ? EXIT.ok : EXIT.usage;
+  }
+  const handler = COMMANDS[command];
+  if (!handler) {
+    process.stderr.write(`edge-capture: unknown command "${command}"\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await handler({ ...args, positionals: rest });
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`edge-capture ${command}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`edge-capture ${command}: unexpected error: ${(error as Error).stack ?? error}\n`);
+    return EXIT.failure;
+  }
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,49 @@
+import type { CompletionMode, CustomPiiPattern, EngineConfig } from '../../../shared/config.ts';
+import type { Rule } from '../../../shared/rules.ts';
+import type { DuplicatePolicy, RuleAction } from '../../../shared/status.ts';
+
+/** A folder's settings after defaults are applied and units resolved (ms, bytes, absolute paths). */
+export interface ResolvedFolder {
+  id: string;
+  path: string;
+  recursive: boolean;
+  polling: boolean;
+  pollIntervalMs: number;
+  completion: CompletionMode;
+  stableWindowMs: number;
+  tempSuffixes: string[];
+  tempPrefixes: string[];
+  ignoreDotfiles: boolean;
+  ignore: string[];
+  device: string;
+}
+
+export interface ResolvedInspect {
+  sidecarPattern: string;
+  maxFileSize: number;
+  pii: { enabled: boolean; maxScanBytes: number; detectors: string[]; custom: CustomPiiPattern[] };
+  plugins: string[];
+}
+
+/** What the engine runs on: every default applied, every unit resolved. */
+export interface ResolvedConfig {
+  /** The file this came from (absolute), or `(inline)`. */
+  source: string;
+  site: string;
+  device: string;
+  dataDir: string;
+  folders: ResolvedFolder[];
+  reconcileIntervalMs: number;
+  inspect: ResolvedInspect;
+  duplicatePolicy: DuplicatePolicy;
+  rules: Rule[];
+  defaultAction: { action: RuleAction; reason: string; key?: string };
+  defaultKey: string;
+  durability: 'full' | 'normal';
+  /** The raw document, for the uploader's own sections. */
+  raw: EngineConfig;
+}
+
+export const DEFAULT_KEY_TEMPLATE = '{site}/{device}/{yyyy}/{mm}/{dd}/{path}';
+export const DEFAULT_TEMP_SUFFIXES = ['.part', '.tmp', '.temp', '.active', '.partial', '.crdownload', '~'];
+export const DEFAULT_TEMP_PREFIXES = ['~$', '.~'];

@@ -1,0 +1,152 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { ResolvedConfig } from './config/types.ts';
+import { createInspector, type Inspector } from './inspect/index.ts';
+import { acquireDataDirLock } from './lock.ts';
+import { Pipeline } from './pipeline.ts';
+import { CaptureQueue } from './queue/queue.ts';
+import type { QueueChange } from './queue/types.ts';
+import { Reconciler } from './reconcile.ts';
+import { type CompiledRules, compileRules } from './rules/index.ts';
+import { CaptureWatcher, type WatchProblem } from './watch/index.ts';
+
+export interface EngineProblem extends WatchProblem {
+  at: number;
+}
+
+export interface FolderStatus {
+  id: string;
+  path: string;
+  problem?: EngineProblem;
+}
+
+interface EngineEvents {
+  change: [QueueChange[]];
+  problem: [EngineProblem];
+  /** The catch-up scan at start finished: everything that was already on disk is known. */
+  caughtUp: [];
+}
+
+export interface EngineOptions {
+  now?: () => number;
+  /** Use an already open queue (tests, benchmarks); otherwise `<dataDir>/queue.db`. */
+  queue?: CaptureQueue;
+}
+
+export const HEARTBEAT_MS = 2000;
+
+/**
+ * The capture engine: watch → inspect → decide → durable queue. Plain Node (no Electron),
+ * so the CLI, the desktop app's utility process and the tests all run the same code.
+ */
+export class CaptureEngine extends EventEmitter<EngineEvents> {
+  readonly config: ResolvedConfig;
+  readonly queue: CaptureQueue;
+  private readonly now: () => number;
+  private readonly ownsQueue: boolean;
+  private inspector?: Inspector;
+  private rules?: CompiledRules;
+  private pipeline?: Pipeline;
+  private watcher?: CaptureWatcher;
+  private reconciler?: Reconciler;
+  private heartbeat?: NodeJS.Timeout;
+  private releaseLock?: () => void;
+  private readonly problems = new Map<string, EngineProblem>();
+  startedAt = 0;
+  caughtUp = false;
+
+  constructor(config: ResolvedConfig, options: EngineOptions = {}) {
+    super();
+    this.config = config;
+    this.now = options.now ?? Date.now;
+    this.ownsQueue = !options.queue;
+    this.releaseLock = acquireDataDirLock(config.dataDir);
+    this.queue =
+      options.queue ?? new CaptureQueue(queuePath(config), { durability: config.durability, now: this.now });
+    this.queue.on('change', (changes) => this.emit('change', changes));
+  }
+
+  async start(): Promise<void> {
+    this.startedAt = this.now();
+    this.rules = compileRules(this.config);
+    this.inspector = await createInspector(this.config.inspect);
+    this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, this.now);
+    this.queue.recoverInterrupted();
+    this.queue.note('engine-started', `pid ${process.pid}`);
+    this.pipeline.resume();
+
+    this.watcher = new CaptureWatcher(this.config.folders, { now: this.now });
+    this.watcher.on('file', (file) => this.pipeline?.intake([file]));
+    this.watcher.on('removed', (file) => this.queue.markVanished(file.absPath));
+    this.watcher.on('problem', (problem) => this.reportProblem(problem));
+    this.watcher.on('watching', (folder) => {
+      this.problems.delete(folder.folderId);
+      if (folder.recovered) void this.reconciler?.runOnce();
+    });
+    await this.watcher.start();
+
+    this.reconciler = new Reconciler(this.config, this.queue, this.pipeline, this.watcher, this.now, (p) =>
+      this.reportProblem(p),
+    );
+    this.reconciler.runPeriodically(this.config.reconcileIntervalMs);
+    void this.reconciler.runOnce().then(() => {
+      this.caughtUp = true;
+      this.emit('caughtUp');
+    });
+
+    this.beat();
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /** Waits until the start-up scan is done and every file seen so far has been decided. */
+  async settled(): Promise<void> {
+    if (!this.caughtUp) await new Promise<void>((resolve) => this.once('caughtUp', resolve));
+    await this.reconciler?.idle();
+    await this.pipeline?.idle();
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.reconciler?.stop();
+    await this.watcher?.stop();
+    await this.reconciler?.idle();
+    await this.pipeline?.stop();
+    this.queue.note('engine-stopped', `pid ${process.pid}`);
+    this.queue.setMeta('heartbeat', JSON.stringify({ pid: process.pid, at: this.now(), running: false }));
+    if (this.ownsQueue) this.queue.close();
+    this.releaseLock?.();
+  }
+
+  folders(): FolderStatus[] {
+    return this.config.folders.map((folder) => ({
+      id: folder.id,
+      path: folder.path,
+      problem: this.problems.get(folder.id),
+    }));
+  }
+
+  get backlog(): number {
+    return this.pipeline?.backlog ?? 0;
+  }
+
+  get decidedCount(): number {
+    return this.pipeline?.decidedCount ?? 0;
+  }
+
+  private reportProblem(problem: WatchProblem): void {
+    const withTime = { ...problem, at: this.now() };
+    this.problems.set(problem.folderId, withTime);
+    this.queue.note('problem', `${problem.folderId}: ${problem.message} — ${problem.hint}`);
+    this.emit('problem', withTime);
+  }
+
+  /** Lets `edge-capture status` in another process tell whether an engine is running. */
+  private beat(): void {
+    this.queue.setMeta('heartbeat', JSON.stringify({ pid: process.pid, at: this.now(), running: true }));
+  }
+}
+
+export function queuePath(config: Pick<ResolvedConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'queue.db');
+}

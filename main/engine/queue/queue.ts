@@ -1,0 +1,456 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Decision } from '../../../shared/decision.ts';
+import type { Inspection } from '../../../shared/inspection.ts';
+import { FILE_STATES, type FileState } from '../../../shared/status.ts';
+import { rowToRecord } from './rows.ts';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { canTransition, vanishingMatters } from './transitions.ts';
+import type {
+  DiscoveredFile,
+  DiscoverOutcome,
+  FilePatch,
+  FileRecord,
+  ListOptions,
+  Page,
+  QueueChange,
+} from './types.ts';
+
+export interface QueueOptions {
+  /** `full` fsyncs every commit (survives power loss); `normal` survives process crashes only. */
+  durability?: 'full' | 'normal';
+  readOnly?: boolean;
+  now?: () => number;
+}
+
+interface QueueEvents {
+  change: [QueueChange[]];
+}
+
+/** States that still hold a copy the core has or will get: used for duplicate detection. */
+const DUPLICATE_SOURCES: readonly FileState[] = ['queued', 'uploading', 'uploaded', 'retained', 'removed'];
+
+/**
+ * The durable queue: one row per captured file, its state machine, and an append-only
+ * change log. SQLite in WAL mode is the single source of truth; everything the engine
+ * knows about a file is written here before anyone else is told.
+ */
+export class CaptureQueue extends EventEmitter<QueueEvents> {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly now: () => number;
+  private readonly statements = new Map<string, StatementSync>();
+  private depth = 0;
+  private pending: QueueChange[] = [];
+
+  constructor(path: string, options: QueueOptions = {}) {
+    super();
+    this.path = path;
+    this.now = options.now ?? Date.now;
+    if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: 5000 });
+    if (options.readOnly) return;
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec(`PRAGMA synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.exec('PRAGMA temp_store = MEMORY');
+    this.db.exec(SCHEMA_SQL);
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
+    const version = row ? Number(row.value) : 0;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `The queue database ${this.path} was written by a newer Edge Capture (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade Edge Capture or point dataDir elsewhere.`,
+      );
+    }
+    if (version < SCHEMA_VERSION) {
+      this.db
+        .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
+        .run(String(SCHEMA_VERSION));
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  private sql(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Runs fn in one IMMEDIATE transaction (nested calls join the outer one). Change events
+   * are emitted only after COMMIT, so nobody ever sees a state that could be rolled back.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.depth > 0) {
+      this.depth++;
+      try {
+        return fn();
+      } finally {
+        this.depth--;
+      }
+    }
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth = 1;
+    let result: T;
+    try {
+      result = fn();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.pending = [];
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.depth = 0;
+    }
+    this.flushChanges();
+    return result;
+  }
+
+  private flushChanges(): void {
+    if (this.pending.length === 0) return;
+    const changes = this.pending;
+    this.pending = [];
+    this.emit('change', changes);
+  }
+
+  private record(change: Omit<QueueChange, 'seq' | 'at'>): void {
+    const at = this.now();
+    const result = this.sql(
+      'INSERT INTO events (at, file_id, kind, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(at, change.fileId, change.kind, change.from ?? null, change.to ?? null, change.detail ?? null);
+    this.pending.push({ ...change, seq: Number(result.lastInsertRowid), at });
+    if (this.depth === 0) this.flushChanges();
+  }
+
+  /** Adds a complete file, or notices that a known one changed (it then goes back to `discovered`). */
+  discover(file: DiscoveredFile): { id: number; outcome: DiscoverOutcome } {
+    return this.transaction(() => {
+      const existing = this.sql('SELECT id, size, mtime_ms, state FROM files WHERE abs_path = ?').get(file.absPath);
+      const now = this.now();
+      if (!existing) {
+        const result = this.sql(
+          `INSERT INTO files (folder_id, rel_path, abs_path, size, mtime_ms, state, state_changed_at, discovered_at)
+           VALUES (?, ?, ?, ?, ?, 'discovered', ?, ?)`,
+        ).run(file.folderId, file.relPath, file.absPath, file.size, Math.floor(file.mtimeMs), now, now);
+        const id = Number(result.lastInsertRowid);
+        this.record({ fileId: id, kind: 'discovered', to: 'discovered', relPath: file.relPath, folderId: file.folderId });
+        return { id, outcome: 'new' };
+      }
+      const id = Number(existing.id);
+      const from = existing.state as FileState;
+      const same = Number(existing.size) === file.size && Number(existing.mtime_ms) === Math.floor(file.mtimeMs);
+      const reappeared = from === 'vanished' || from === 'removed';
+      if (same && !reappeared) return { id, outcome: 'unchanged' };
+      // The content changed (or the path was reused): forget the old facts and look again.
+      this.resetToDiscovered(id, from, file, reappeared ? 'appeared again' : 'changed on disk; looking at it again');
+      return { id, outcome: 'changed' };
+    });
+  }
+
+  /** Sends a known file back to `discovered` (its facts changed, e.g. a late sidecar). */
+  revisit(id: number, detail: string): void {
+    const current = this.get(id);
+    if (!current) return;
+    this.transaction(() => this.resetToDiscovered(id, current.state, current, detail));
+  }
+
+  private resetToDiscovered(
+    id: number,
+    from: FileState,
+    file: { size: number; mtimeMs: number; relPath: string; folderId: string },
+    detail: string,
+  ): void {
+    this.sql(
+      `UPDATE files SET size = ?, mtime_ms = ?, state = 'discovered', state_changed_at = ?, sha256 = NULL,
+         content_type = NULL, inspection = NULL, decision = NULL, rule = NULL, reason = NULL, object_key = NULL,
+         attempts = 0, next_attempt_at = NULL, last_error = NULL, duplicate_of = NULL, upload = NULL
+       WHERE id = ?`,
+    ).run(file.size, Math.floor(file.mtimeMs), this.now(), id);
+    this.record({ fileId: id, kind: 'changed', from, to: 'discovered', relPath: file.relPath, folderId: file.folderId, detail });
+  }
+
+  get(id: number): FileRecord | undefined {
+    const row = this.sql('SELECT * FROM files WHERE id = ?').get(id);
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  getByPath(absPath: string): FileRecord | undefined {
+    const row = this.sql('SELECT * FROM files WHERE abs_path = ?').get(absPath);
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  /** What the queue knows of these paths (for scans: only new or changed files need work). */
+  lookup(absPaths: readonly string[]): Map<string, { id: number; size: number; mtimeMs: number; state: FileState }> {
+    const found = new Map<string, { id: number; size: number; mtimeMs: number; state: FileState }>();
+    for (let start = 0; start < absPaths.length; start += 500) {
+      const chunk = absPaths.slice(start, start + 500);
+      const sql = `SELECT id, abs_path, size, mtime_ms, state FROM files WHERE abs_path IN (${chunk.map(() => '?').join(',')})`;
+      for (const row of this.sql(sql).all(...chunk)) {
+        found.set(String(row.abs_path), {
+          id: Number(row.id),
+          size: Number(row.size),
+          mtimeMs: Number(row.mtime_ms),
+          state: row.state as FileState,
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Paths under a folder in states where a vanished file still matters (reconciliation checks they exist). */
+  activePaths(folderId: string): string[] {
+    return this.sql(
+      `SELECT abs_path FROM files WHERE folder_id = ? AND state IN ('discovered', 'inspected', 'queued', 'failed', 'held', 'quarantined', 'conflict')`,
+    )
+      .all(folderId)
+      .map((row) => String(row.abs_path));
+  }
+
+  /** Files whose path starts with a prefix, e.g. the captures a late sidecar belongs to. */
+  filesWithPrefix(absPrefix: string): FileRecord[] {
+    return this.sql('SELECT * FROM files WHERE abs_path >= ? AND abs_path < ? LIMIT 20')
+      .all(absPrefix, `${absPrefix}\uffff`)
+      .map(rowToRecord);
+  }
+
+  /** Moves a file to a new state; refuses moves the state machine does not allow. */
+  transition(id: number, to: FileState, patch: FilePatch = {}, detail?: string): FileRecord {
+    return this.transaction(() => {
+      const current = this.get(id);
+      if (!current) throw new Error(`No file with id ${id} in the queue`);
+      if (!canTransition(current.state, to)) {
+        throw new Error(`Illegal state change for ${current.relPath}: ${current.state} → ${to}`);
+      }
+      const now = this.now();
+      const sets: string[] = ['state = ?', 'state_changed_at = ?'];
+      const values: (string | number | null)[] = [to, current.state === to ? current.stateChangedAt : now];
+      const columns: [keyof FilePatch, string, (v: unknown) => string | number | null][] = [
+        ['reason', 'reason', (v) => (v == null ? null : String(v))],
+        ['lastError', 'last_error', (v) => (v == null ? null : String(v))],
+        ['attempts', 'attempts', (v) => Number(v)],
+        ['nextAttemptAt', 'next_attempt_at', (v) => (v == null ? null : Number(v))],
+        ['objectKey', 'object_key', (v) => (v == null ? null : String(v))],
+        ['upload', 'upload', (v) => (v == null ? null : JSON.stringify(v))],
+        ['duplicateOf', 'duplicate_of', (v) => (v == null ? null : Number(v))],
+      ];
+      for (const [key, column, convert] of columns) {
+        if (key in patch) {
+          sets.push(`${column} = ?`);
+          values.push(convert(patch[key]));
+        }
+      }
+      this.sql(`UPDATE files SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+      if (current.state !== to || detail) {
+        this.record({
+          fileId: id,
+          kind: 'state',
+          from: current.state,
+          to,
+          relPath: current.relPath,
+          folderId: current.folderId,
+          detail: detail ?? patch.reason ?? patch.lastError ?? undefined,
+        });
+      }
+      return { ...current, ...stripNulls(patch), state: to, stateChangedAt: now } as FileRecord;
+    });
+  }
+
+  /** Stores what inspection found and moves the file to `inspected`. */
+  saveInspection(id: number, inspection: Inspection): void {
+    this.transaction(() => {
+      this.sql('UPDATE files SET sha256 = ?, content_type = ?, inspection = ? WHERE id = ?').run(
+        inspection.sha256,
+        inspection.contentType,
+        JSON.stringify(inspection),
+        id,
+      );
+      this.transition(id, 'inspected');
+    });
+  }
+
+  /** Stores the decision and moves the file to the state its action calls for, in one step. */
+  saveDecision(id: number, decision: Decision, to: FileState, extra: FilePatch = {}): void {
+    this.transaction(() => {
+      this.sql('UPDATE files SET decision = ?, rule = ?, priority = ? WHERE id = ?').run(
+        JSON.stringify(decision),
+        decision.rule,
+        decision.priority,
+        id,
+      );
+      this.transition(id, to, { reason: decision.reason, objectKey: decision.objectKey ?? null, ...extra });
+    });
+  }
+
+  /** The file at this path is gone from disk. Returns its record if that changed anything. */
+  markVanished(absPath: string): FileRecord | undefined {
+    return this.transaction(() => {
+      const current = this.getByPath(absPath);
+      if (!current || !vanishingMatters(current.state)) return undefined;
+      return this.transition(current.id, 'vanished', {
+        reason: 'The file disappeared from the capture folder before it was uploaded',
+      });
+    });
+  }
+
+  /** Another file with this content that the core has or will get (for the duplicate policy). */
+  findDuplicate(sha256: string, excludeId: number): FileRecord | undefined {
+    const placeholders = DUPLICATE_SOURCES.map(() => '?').join(', ');
+    const row = this.sql(
+      `SELECT * FROM files WHERE sha256 = ? AND id != ? AND state IN (${placeholders}) ORDER BY id LIMIT 1`,
+    ).get(sha256, excludeId, ...DUPLICATE_SOURCES);
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  /** Ids in a state, oldest first: the engine's work lists. */
+  idsInState(state: FileState, limit = 10_000): number[] {
+    return this.sql('SELECT id FROM files WHERE state = ? ORDER BY id LIMIT ?')
+      .all(state, limit)
+      .map((row) => Number(row.id));
+  }
+
+  /** Files in one or more states, page by page, newest or oldest first. */
+  list(options: ListOptions = {}): Page<FileRecord> {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const newest = (options.order ?? 'newest') === 'newest';
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (options.states?.length) {
+      where.push(`state IN (${options.states.map(() => '?').join(', ')})`);
+      values.push(...options.states);
+    }
+    if (options.folderId) {
+      where.push('folder_id = ?');
+      values.push(options.folderId);
+    }
+    if (options.cursor) {
+      const after = Number(options.cursor);
+      if (!Number.isInteger(after)) throw new Error(`Invalid cursor "${options.cursor}"`);
+      where.push(newest ? 'id < ?' : 'id > ?');
+      values.push(after);
+    }
+    const sql = `SELECT * FROM files ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY id ${newest ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...values, limit + 1);
+    const items = rows.slice(0, limit).map(rowToRecord);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? String(last.id) : undefined };
+  }
+
+  /** How many files are in each state (every state present, zero when empty). */
+  counts(): Record<FileState, number> {
+    const counts = Object.fromEntries(FILE_STATES.map((state) => [state, 0])) as Record<FileState, number>;
+    for (const row of this.sql('SELECT state, count(*) AS n FROM files GROUP BY state').all()) {
+      counts[row.state as FileState] = Number(row.n);
+    }
+    return counts;
+  }
+
+  /** The file that has waited longest in a state that still needs work, if any. */
+  oldestWaiting(): FileRecord | undefined {
+    const row = this.sql(
+      `SELECT * FROM files WHERE state IN ('discovered', 'inspected', 'queued', 'uploading', 'failed')
+       ORDER BY state_changed_at LIMIT 1`,
+    ).get();
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  /** Changes after `seq`, for a client catching up after a reconnect. */
+  changesSince(seq: number, limit = 1000): QueueChange[] {
+    return this.sql(
+      `SELECT e.seq, e.at, e.file_id, e.kind, e.from_state, e.to_state, e.detail, f.rel_path, f.folder_id
+       FROM events e LEFT JOIN files f ON f.id = e.file_id WHERE e.seq > ? ORDER BY e.seq LIMIT ?`,
+    )
+      .all(seq, limit)
+      .map((row) => ({
+        seq: Number(row.seq),
+        at: Number(row.at),
+        fileId: row.file_id == null ? null : Number(row.file_id),
+        kind: String(row.kind),
+        from: (row.from_state ?? undefined) as FileState | undefined,
+        to: (row.to_state ?? undefined) as FileState | undefined,
+        detail: row.detail == null ? undefined : String(row.detail),
+        relPath: row.rel_path == null ? undefined : String(row.rel_path),
+        folderId: row.folder_id == null ? undefined : String(row.folder_id),
+      }));
+  }
+
+  /** A file's history, oldest first. */
+  history(fileId: number): QueueChange[] {
+    return this.sql('SELECT * FROM events WHERE file_id = ? ORDER BY seq')
+      .all(fileId)
+      .map((row) => ({
+        seq: Number(row.seq),
+        at: Number(row.at),
+        fileId,
+        kind: String(row.kind),
+        from: (row.from_state ?? undefined) as FileState | undefined,
+        to: (row.to_state ?? undefined) as FileState | undefined,
+        detail: row.detail == null ? undefined : String(row.detail),
+      }));
+  }
+
+  /** Records an engine-level event (start, stop, problems) in the same log as file changes. */
+  note(kind: string, detail: string): void {
+    this.record({ fileId: null, kind, detail });
+  }
+
+  recordRuleHit(rule: string, at: number): void {
+    this.sql('INSERT INTO rule_hits (rule, at) VALUES (?, ?)').run(rule, at);
+  }
+
+  /** How many files a rule decided since a time: the rate caps' counter. */
+  ruleHitsSince(rule: string, sinceMs: number): number {
+    const row = this.sql('SELECT count(*) AS n FROM rule_hits WHERE rule = ? AND at >= ?').get(rule, sinceMs);
+    return Number(row?.n ?? 0);
+  }
+
+  /** Keeps the log and the rate counters from growing forever. */
+  prune(options: { keepEvents?: number; ruleHitsOlderThan?: number } = {}): void {
+    const keep = options.keepEvents ?? 200_000;
+    const cutoff = options.ruleHitsOlderThan ?? this.now() - 2 * 86_400_000;
+    this.transaction(() => {
+      this.sql('DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?').run(keep);
+      this.sql('DELETE FROM rule_hits WHERE at < ?').run(cutoff);
+    });
+  }
+
+  /** After a crash, files caught mid-upload go back to the queue (their upload state is kept for resume). */
+  recoverInterrupted(): number {
+    return this.transaction(() => {
+      const ids = this.idsInState('uploading', Number.MAX_SAFE_INTEGER);
+      for (const id of ids) this.transition(id, 'queued', {}, 'upload interrupted by a restart; resuming');
+      return ids.length;
+    });
+  }
+
+  lastSeq(): number {
+    const row = this.sql('SELECT max(seq) AS seq FROM events').get();
+    return Number(row?.seq ?? 0);
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key);
+    return row ? String(row.value) : undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+}
+
+function stripNulls(patch: FilePatch): Partial<FileRecord> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) result[key] = value ?? undefined;
+  return result as Partial<FileRecord>;
+}

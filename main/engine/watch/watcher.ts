@@ -1,0 +1,277 @@
+import { EventEmitter } from 'node:events';
+import type { Stats } from 'node:fs';
+import { access, constants, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
+import type { ResolvedFolder } from '../config/types.ts';
+import { FolderCompletion } from './completion.ts';
+import { classifyName, isIgnoredDir, isTempBaseName, toRelPosix } from './names.ts';
+import { describeFsError, type FolderRef } from './problems.ts';
+import type { CaptureWatcherEvents, WatchProblem } from './types.ts';
+
+export interface CaptureWatcherOptions {
+  now?: () => number;
+  /** How often a missing or unusable folder is checked again. */
+  retryIntervalMs?: number;
+  /** start() stops waiting for a folder's initial walk after this; watching goes on regardless. */
+  readyTimeoutMs?: number;
+}
+
+const DEFAULT_RETRY_MS = 5_000;
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
+/** Distinct problems remembered per folder so a flood (one per subdirectory) is reported once each. */
+const MAX_REPORTED = 1_000;
+
+interface FolderState {
+  folder: ResolvedFolder;
+  ref: FolderRef;
+  completion: FolderCompletion;
+  chokidar: FSWatcher | undefined;
+  retryTimer: NodeJS.Timeout | undefined;
+  hadProblem: boolean;
+  reported: Set<string>;
+}
+
+/**
+ * Watches every capture folder and emits `file` once a file is complete (see completion.ts),
+ * `removed` when a file is unlinked, `problem` for anything an operator must fix, and `watching`
+ * when a folder's watcher is up (after a problem: run a catch-up scan, files may have arrived).
+ */
+export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
+  readonly #states = new Map<string, FolderState>();
+  readonly #retryMs: number;
+  readonly #readyTimeoutMs: number;
+  #stopped = false;
+
+  constructor(folders: ResolvedFolder[], options: CaptureWatcherOptions = {}) {
+    super();
+    const now = options.now ?? Date.now;
+    this.#retryMs = options.retryIntervalMs ?? DEFAULT_RETRY_MS;
+    this.#readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    folders.forEach((folder, index) => {
+      const clash = this.#states.get(folder.id);
+      if (clash) {
+        throw new Error(
+          `folders[${index}] has the same id "${folder.id}" as another folder; give each folder a unique \`id\`.`,
+        );
+      }
+      const ref: FolderRef = {
+        folderId: folder.id,
+        root: path.resolve(folder.path),
+        configPath: `folders[${index}].path`,
+      };
+      const state: FolderState = {
+        folder: { ...folder, path: ref.root },
+        ref,
+        completion: new FolderCompletion({ ...folder, path: ref.root }, ref, now, {
+          file: (file) => this.#emitSafely('file', file),
+          problem: (problem) => this.#report(state, problem),
+        }),
+        chokidar: undefined,
+        retryTimer: undefined,
+        hadProblem: false,
+        reported: new Set(),
+      };
+      this.#states.set(folder.id, state);
+    });
+  }
+
+  /** Starts watching every folder; resolves once each is watched or has reported why it is not. */
+  async start(): Promise<void> {
+    await Promise.all([...this.#states.values()].map((state) => this.#open(state)));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const closing: Promise<void>[] = [];
+    for (const state of this.#states.values()) {
+      clearTimeout(state.retryTimer);
+      state.completion.close();
+      if (state.chokidar) closing.push(state.chokidar.close());
+      state.chokidar = undefined;
+    }
+    await Promise.all(closing);
+  }
+
+  /** Runs a file found by a scan, but not yet settled, through the completeness check. */
+  consider(folderId: string, absPath: string): void {
+    const state = this.#states.get(folderId);
+    if (!state) throw new Error(`consider(): no capture folder has id "${folderId}".`);
+    if (this.#stopped) return;
+    const rel = toRelPosix(state.ref.root, path.resolve(absPath));
+    if (!this.#inScope(state, rel)) return;
+    if (classifyName(state.folder, rel) === 'candidate') state.completion.candidate(absPath, 'consider');
+  }
+
+  async #open(state: FolderState): Promise<void> {
+    state.retryTimer = undefined;
+    if (this.#stopped) return;
+    const unusable = await this.#checkRoot(state);
+    if (this.#stopped) return;
+    if (unusable) {
+      this.#report(state, {
+        ...unusable,
+        fatal: true,
+        message: `${unusable.message} Checking again every ${Math.round(this.#retryMs / 1000)} s.`,
+      });
+      state.hadProblem = true;
+      state.retryTimer = setTimeout(() => void this.#open(state), this.#retryMs);
+      return;
+    }
+    const watcher = watch(state.ref.root, this.#chokidarOptions(state.folder));
+    state.chokidar = watcher;
+    this.#wire(state, watcher);
+    await this.#whenReady(state, watcher);
+    if (this.#stopped || state.chokidar !== watcher) return;
+    const recovered = state.hadProblem;
+    state.hadProblem = false;
+    state.reported.clear();
+    this.#emitSafely('watching', { folderId: state.folder.id, path: state.ref.root, recovered });
+  }
+
+  /** Why the folder cannot be watched right now, or undefined when it can. */
+  async #checkRoot(state: FolderState): Promise<WatchProblem | undefined> {
+    const root = state.ref.root;
+    try {
+      const stats = await stat(root);
+      if (!stats.isDirectory()) {
+        const notDir = Object.assign(new Error(`ENOTDIR: not a directory, '${root}'`), {
+          code: 'ENOTDIR',
+          path: root,
+        });
+        return describeFsError(state.ref, notDir, root, 'watch');
+      }
+      await access(root, constants.R_OK | constants.X_OK);
+      return undefined;
+    } catch (error) {
+      return describeFsError(state.ref, error, root, 'watch');
+    }
+  }
+
+  #chokidarOptions(folder: ResolvedFolder): ChokidarOptions {
+    const options: ChokidarOptions = {
+      ignoreInitial: true,
+      // Linked folders could lead outside the capture folder or loop; linked files are still seen.
+      followSymlinks: false,
+      ignored: (absPath: string, stats?: Stats) => this.#chokidarIgnores(folder, absPath, stats),
+    };
+    if (!folder.recursive) options.depth = 0;
+    if (folder.polling) {
+      options.backend = 'polling';
+      options.pollingInterval = folder.pollIntervalMs;
+      options.pollingBinaryInterval = folder.pollIntervalMs;
+    }
+    return options;
+  }
+
+  /** Temp names are not ignored here: their events are what reveals a rename into place. */
+  #chokidarIgnores(folder: ResolvedFolder, absPath: string, stats?: Stats): boolean {
+    const rel = toRelPosix(folder.path, absPath);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    if (stats?.isDirectory()) return isIgnoredDir(folder, rel);
+    return classifyName(folder, rel) === 'ignored';
+  }
+
+  #wire(state: FolderState, watcher: FSWatcher): void {
+    const root = state.ref.root;
+    watcher.on('add', (absPath) => this.#onEntry(state, absPath, 'add'));
+    watcher.on('change', (absPath) => this.#onEntry(state, absPath, 'change'));
+    watcher.on('unlink', (absPath) => this.#onUnlink(state, absPath));
+    watcher.on('unlinkDir', (absPath) => {
+      if (path.resolve(absPath) === root) void this.#onRootLost(state, watcher);
+    });
+    watcher.on('error', (error) => this.#report(state, describeFsError(state.ref, error, root, 'watch')));
+    // The native backend reports a temp name the moment it is renamed away, which can be before the
+    // final name's `add`; using it makes rename detection independent of event order.
+    watcher.on('raw', (_event, name, details) => {
+      if (typeof name !== 'string' || name.includes('/') || !isTempBaseName(state.folder, name)) return;
+      const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (typeof dir !== 'string') return;
+      const rel = toRelPosix(root, dir);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+      state.completion.noteTemp(path.join(dir, name));
+    });
+  }
+
+  async #whenReady(state: FolderState, watcher: FSWatcher): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const ready = new Promise<boolean>((resolve) => watcher.once('ready', () => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.#readyTimeoutMs);
+    });
+    const inTime = await Promise.race([ready, timeout]);
+    clearTimeout(timer);
+    if (!inTime && !this.#stopped) {
+      this.#report(state, {
+        folderId: state.folder.id,
+        path: state.ref.root,
+        code: 'SLOW_START',
+        message: `Setting up the watch on capture folder "${state.folder.id}" took over ${Math.round(this.#readyTimeoutMs / 1000)} s; it goes on in the background.`,
+        hint: 'a very large folder tree takes time to watch; consider `recursive: false`, `ignore` globs, or `polling: true`',
+        fatal: false,
+      });
+    }
+  }
+
+  #inScope(state: FolderState, rel: string): boolean {
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    return state.folder.recursive || !rel.includes('/');
+  }
+
+  #onEntry(state: FolderState, absPath: string, event: 'add' | 'change'): void {
+    const rel = toRelPosix(state.ref.root, absPath);
+    if (!this.#inScope(state, rel)) return;
+    const kind = classifyName(state.folder, rel);
+    if (kind === 'temp') state.completion.noteTemp(absPath);
+    else if (kind === 'candidate') state.completion.candidate(absPath, event);
+  }
+
+  #onUnlink(state: FolderState, absPath: string): void {
+    const rel = toRelPosix(state.ref.root, absPath);
+    if (!this.#inScope(state, rel)) return;
+    const kind = classifyName(state.folder, rel);
+    if (kind === 'temp') {
+      state.completion.tempGone(absPath);
+    } else if (kind === 'candidate') {
+      state.completion.forget(absPath);
+      this.#emitSafely('removed', { folderId: state.folder.id, absPath, relPath: rel });
+    }
+  }
+
+  /** The folder itself went away (deleted, unmounted): report it and wait for it to come back. */
+  async #onRootLost(state: FolderState, watcher: FSWatcher): Promise<void> {
+    if (state.chokidar !== watcher || this.#stopped) return;
+    state.chokidar = undefined;
+    state.hadProblem = true;
+    await watcher.close();
+    await this.#open(state);
+  }
+
+  #report(state: FolderState, problem: WatchProblem): void {
+    // Watch-limit errors arrive once per directory; one report per folder says it all.
+    const perFolder = problem.code === 'ENOSPC' || problem.code === 'EMFILE' || problem.code === 'ENFILE';
+    const key = perFolder ? problem.code : `${problem.code}\0${problem.path}`;
+    if (state.reported.has(key)) return;
+    if (state.reported.size >= MAX_REPORTED) state.reported.clear();
+    state.reported.add(key);
+    this.#emitSafely('problem', problem);
+  }
+
+  /** A throwing listener must not take the watcher (or the process) down. */
+  #emitSafely<K extends keyof CaptureWatcherEvents>(event: K, ...args: CaptureWatcherEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: CaptureWatcherEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      if (event === 'problem') return;
+      const first = args[0] as { folderId: string; absPath?: string; path?: string };
+      this.#emitSafely('problem', {
+        folderId: first.folderId,
+        path: first.absPath ?? first.path ?? '',
+        code: 'LISTENER',
+        message: `A "${event}" listener threw: ${error instanceof Error ? error.message : String(error)}`,
+        hint: 'this is a bug in the code that uses the watcher; please report it with the log',
+        fatal: false,
+      });
+    }
+  }
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# A throwaway one-node Ceph cluster (mon + memstore OSD + radosgw) on loopback,
+# with every bit of state, log and socket under DIR, for S3 tests.
+#
+#   ceph-rgw.sh start DIR   # prints one final line of JSON credentials (also DIR/rgw.json)
+#   ceph-rgw.sh stop DIR    # stops the daemons by pid file; safe to repeat
+#
+# Env: RGW_PORT / MON_PORT pick ports (default: a free one), CEPH_RGW_TIMEOUT
+# bounds each wait in seconds (default 60).
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 start DIR | stop DIR" >&2
+  exit 2
+}
+[ $# -eq 2 ] || usage
+ACTION=$1
+DIR=$2
+TIMEOUT=${CEPH_RGW_TIMEOUT:-60}
+DAEMONS_STOP_ORDER=(rgw osd mon)
+
+log() { echo "ceph-rgw: $*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+# True when something already listens on 127.0.0.1:$1.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  local p tries=0
+  while [ $tries -lt 200 ]; do
+    p=$((20000 + RANDOM % 30000))
+    if ! port_in_use "$p"; then
+      echo "$p"
+      return 0
+    fi
+    tries=$((tries + 1))
+  done
+  die "no free loopback port found"
+}
+
+# N random bytes as hex (od reads exactly N bytes: no SIGPIPE under pipefail).
+random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+
+pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+
+stop_daemon() {
+  local name=$1 pidfile="$DIR/$1.pid" pid waited=0
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if pid_alive "$pid"; then
+    kill "$pid" 2>/dev/null || true
+    while pid_alive "$pid" && [ $waited -lt 100 ]; do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    if pid_alive "$pid"; then
+      log "$name (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL"
+      kill -9 "$pid" 2>/dev/null || true
+      while pid_alive "$pid"; do sleep 0.05; done
+    fi
+  fi
+  rm -f "$pidfile"
+}
+
+stop_all() {
+  local d
+  for d in "${DAEMONS_STOP_ORDER[@]}"; do stop_daemon "$d"; done
+}
+
+# Starts a daemon in the foreground mode (-f) but in the background of this
+# script, so its pid is ours to record and signal.
+launch() {
+  local name=$1
+  shift
+  "$@" -f -c "$DIR/ceph.conf" </dev/null >"$DIR/log/$name.out" 2>&1 &
+  echo $! >"$DIR/$name.pid"
+}
+
+# Polls "$@" until it succeeds; fails naming WHAT and pointing at the log.
+wait_for() {
+  local what=$1 logname=$2 deadline=$((SECONDS + TIMEOUT))
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "timed out after ${TIMEOUT}s waiting for $what; last lines of $DIR/log/$logname:"
+      tail -n 20 "$DIR/log/$logname" >&2 2>/dev/null || true
+      stop_all
+      exit 1
+    fi
+    local pid
+    pid=$(cat "$DIR/${logname%%.*}.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && ! pid_alive "$pid"; then
+      log "$what: daemon exited early; last lines of $DIR/log/$logname:"
+      tail -n 20 "$DIR/log/$logname" >&2 2>/dev/null || true
+      stop_all
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+
+ceph_cli() { ceph -c "$DIR/ceph.conf" --connect-timeout 10 "$@"; }
+
+# A subshell, so a refused connect cannot end the script.
+rgw_answers_http() (
+  exec 3<>"/dev/tcp/127.0.0.1/$RGW_PORT" || exit 1
+  printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  reply=$(timeout 2 head -c 12 <&3 || true)
+  [[ $reply == HTTP/1.* ]]
+)
+
+osd_is_up() { ceph_cli osd dump 2>/dev/null | grep -q '^osd\.0 up'; }
+
+write_conf() {
+  cat >"$DIR/ceph.conf" <<CONF
+[global]
+fsid = $FSID
+mon host = v2:127.0.0.1:$MON_PORT
+mon initial members = a
+public addr = 127.0.0.1
+cluster addr = 127.0.0.1
+ms bind msgr1 = false
+auth cluster required = cephx
+auth service required = cephx
+auth client required = cephx
+auth allow insecure global id reclaim = false
+run dir = $DIR/run
+admin socket = $DIR/run/\$name.asok
+log file = $DIR/log/\$name.log
+log to stderr = false
+err to stderr = true
+crash dir = $DIR/crash
+keyring = $DIR/keyring
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon allow pool delete = true
+mon warn on pool no redundancy = false
+mon data avail crit = 0
+mon data avail warn = 0
+
+[mon]
+mon data = $DIR/mon/\$cluster-\$id
+# Commits map changes every 50 ms instead of 1 s: cuts start-up to seconds.
+paxos propose interval = 0.05
+
+[osd]
+osd data = $DIR/osd/\$cluster-\$id
+osd objectstore = memstore
+memstore device bytes = 2147483648
+osd op num shards = 2
+osd op num threads per shard = 1
+
+[client.rgw.a]
+rgw data = $DIR/rgw
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw thread pool size = 32
+rgw dynamic resharding = false
+CONF
+}
+
+start() {
+  command -v radosgw >/dev/null 2>&1 || die "radosgw is not installed; run tests/support/install-ceph.sh (as root)"
+  if [ -f "$DIR/mon.pid" ] && pid_alive "$(cat "$DIR/mon.pid")"; then
+    die "a cluster is already running in $DIR; run: $0 stop $DIR"
+  fi
+  mkdir -p "$DIR"/{run,log,crash,mon,osd,rgw}
+  DIR=$(cd "$DIR" && pwd)
+  local started=$SECONDS
+  # Any failure from here on must not leave half a cluster running.
+  trap 'status=$?; [ $status -eq 0 ] || stop_all' EXIT
+
+  FSID=$(cat /proc/sys/kernel/random/uuid)
+  MON_PORT=${MON_PORT:-$(free_port)}
+  RGW_PORT=${RGW_PORT:-$(free_port)}
+  write_conf
+
+  # radosgw will not authenticate with "auth none", so: cephx, with one
+  # keyring for every daemon that the monitor imports at mkfs.
+  ceph-authtool --create-keyring "$DIR/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+  ceph-authtool "$DIR/keyring" --gen-key -n client.admin \
+    --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' --cap mds 'allow *' >/dev/null
+  ceph-authtool "$DIR/keyring" --gen-key -n osd.0 \
+    --cap mon 'allow profile osd' --cap osd 'allow *' --cap mgr 'allow profile osd' >/dev/null
+  ceph-authtool "$DIR/keyring" --gen-key -n client.rgw.a \
+    --cap mon 'allow rw' --cap osd 'allow rwx' --cap mgr 'allow rw' >/dev/null
+
+  log "mon: mkfs and start on 127.0.0.1:$MON_PORT"
+  monmaptool --create --clobber --addv a "[v2:127.0.0.1:$MON_PORT]" --fsid "$FSID" "$DIR/monmap" >/dev/null
+  ceph-mon -c "$DIR/ceph.conf" --mkfs -i a --monmap "$DIR/monmap" --keyring "$DIR/keyring" >"$DIR/log/mon.mkfs" 2>&1 ||
+    die "ceph-mon --mkfs failed: $(tail -n 5 "$DIR/log/mon.mkfs")"
+  launch mon ceph-mon -i a
+  wait_for "the monitor to answer" mon.out ceph_cli mon stat
+
+  log "osd: mkfs (memstore) and start"
+  local osd_uuid osd_id
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+  osd_id=$(ceph_cli osd new "$osd_uuid")
+  [ "$osd_id" = 0 ] || die "expected osd id 0, got '$osd_id'"
+  mkdir -p "$DIR/osd/ceph-0"
+  ceph-osd -c "$DIR/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid" >"$DIR/log/osd.mkfs" 2>&1 ||
+    die "ceph-osd --mkfs failed: $(tail -n 5 "$DIR/log/osd.mkfs")"
+  launch osd ceph-osd -i 0
+  wait_for "osd.0 to be up" osd.out osd_is_up
+
+  log "rgw: start on 127.0.0.1:$RGW_PORT"
+  launch rgw radosgw -n client.rgw.a
+  wait_for "radosgw to answer HTTP on port $RGW_PORT" rgw.out rgw_answers_http
+
+  local access secret
+  access=$(random_hex 10 | tr 'a-f' 'A-F')
+  secret=$(random_hex 20)
+  radosgw-admin -c "$DIR/ceph.conf" user create --uid=tester --display-name=tester \
+    --access-key="$access" --secret-key="$secret" >"$DIR/log/user-create.out" 2>&1 ||
+    die "radosgw-admin user create failed: $(tail -n 5 "$DIR/log/user-create.out")"
+
+  log "ready in $((SECONDS - started))s"
+  local json
+  json=$(printf '{"endpoint":"http://127.0.0.1:%s","accessKeyId":"%s","secretAccessKey":"%s","region":"default"}' \
+    "$RGW_PORT" "$access" "$secret")
+  echo "$json" >"$DIR/rgw.json"
+  echo "$json"
+}
+
+case "$ACTION" in
+start) start ;;
+stop)
+  [ -d "$DIR" ] || exit 0
+  stop_all
+  ;;
+*) usage ;;
+esac
