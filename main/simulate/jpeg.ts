@@ -94,7 +94,11 @@ export function buildExifApp1(fields: ExifFields): Buffer {
   const tiffHeader = Buffer.from([0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08]);
   // The pointer's value does not change IFD0's size, so measure with 0, then encode for real.
   const exifOffset = 8 + encodeIfd(ifd0Entries(0), 8).length;
-  const tiff = Buffer.concat([tiffHeader, encodeIfd(ifd0Entries(exifOffset), 8), encodeIfd(exifEntries, exifOffset)]);
+  const tiff = Buffer.concat([
+    tiffHeader,
+    encodeIfd(ifd0Entries(exifOffset), 8),
+    encodeIfd(exifEntries, exifOffset),
+  ]);
   const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
   const marker = Buffer.alloc(4);
   marker.writeUInt16BE(0xffe1, 0);

@@ -55,7 +55,8 @@ function resolveMix(mix: SimulateOptions['mix']): ResolvedSimulateOptions['mix']
     total += weight;
     out.push({ kind: kind as CaptureKind, upTo: total });
   }
-  if (total === 0) fail('mix', 'has no kind with a weight above 0', 'give at least one kind a weight, e.g. {image: 1}');
+  if (total === 0)
+    fail('mix', 'has no kind with a weight above 0', 'give at least one kind a weight, e.g. {image: 1}');
   return out.map((entry) => ({ kind: entry.kind, upTo: entry.upTo / total }));
 }
 
@@ -64,11 +65,19 @@ export function resolveOptions(opts: SimulateOptions): ResolvedSimulateOptions {
     fail('to', 'is missing', 'give the folder to write captures into');
   }
   if (typeof opts.ratePerSec !== 'number' || Number.isNaN(opts.ratePerSec) || opts.ratePerSec <= 0) {
-    fail('ratePerSec', `must be a number above 0 (got ${opts.ratePerSec})`, 'e.g. 10, or parseRate("600/min")');
+    fail(
+      'ratePerSec',
+      `must be a number above 0 (got ${opts.ratePerSec})`,
+      'e.g. 10, or parseRate("600/min")',
+    );
   }
   checkCount('count', opts.count, 'leave it out to run until stopped');
   if (opts.durationMs !== undefined && !(Number.isFinite(opts.durationMs) && opts.durationMs >= 0)) {
-    fail('durationMs', `must be milliseconds >= 0 (got ${opts.durationMs})`, 'leave it out to run until stopped');
+    fail(
+      'durationMs',
+      `must be milliseconds >= 0 (got ${opts.durationMs})`,
+      'leave it out to run until stopped',
+    );
   }
   checkCount('fixedSize', opts.fixedSize, 'give the exact file size in bytes, e.g. 4096');
   if (opts.tempStyle !== undefined && opts.tempStyle !== 'suffix' && opts.tempStyle !== 'dotfile') {
@@ -83,7 +92,11 @@ export function resolveOptions(opts: SimulateOptions): ResolvedSimulateOptions {
     fail('maxInFlight', `must be a whole number >= 1 (got ${maxInFlight})`, 'e.g. 32');
   }
   if (opts.runId !== undefined && !/^[a-z0-9-]{1,32}$/i.test(opts.runId)) {
-    fail('runId', `must be 1-32 letters, digits or dashes (got ${JSON.stringify(opts.runId)})`, 'e.g. "bench-1"');
+    fail(
+      'runId',
+      `must be 1-32 letters, digits or dashes (got ${JSON.stringify(opts.runId)})`,
+      'e.g. "bench-1"',
+    );
   }
   return {
     to: opts.to,

@@ -33,6 +33,7 @@ function box(rng: Rng): SidecarPrediction['box'] {
 export function makeSidecar(rng: Rng): Sidecar {
   const count = rng.int(0, 4);
   const predictions: SidecarPrediction[] = [];
-  for (let i = 0; i < count; i++) predictions.push({ label: rng.pick(LABELS), score: score(rng), box: box(rng) });
+  for (let i = 0; i < count; i++)
+    predictions.push({ label: rng.pick(LABELS), score: score(rng), box: box(rng) });
   return { model_version: MODEL_VERSION, predictions };
 }

@@ -2,7 +2,15 @@
 
 export type CaptureKind = 'image' | 'csv' | 'log' | 'json' | 'corrupt' | 'empty' | 'blob';
 
-export const CAPTURE_KINDS: readonly CaptureKind[] = ['image', 'csv', 'log', 'json', 'corrupt', 'empty', 'blob'];
+export const CAPTURE_KINDS: readonly CaptureKind[] = [
+  'image',
+  'csv',
+  'log',
+  'json',
+  'corrupt',
+  'empty',
+  'blob',
+];
 
 /** Kinds of personal data the simulator plants in text captures. */
 export type PiiKind = 'email' | 'phone' | 'card' | 'iban' | 'ip';

@@ -439,6 +439,15 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     return Number(row?.seq ?? 0);
   }
 
+  /**
+   * Read-only SQL for modules with their own queries (uploader, retention). Writes go through
+   * transition() so the state machine and the change log stay in charge.
+   */
+  select(sql: string, ...params: (string | number | null)[]): Record<string, unknown>[] {
+    if (!/^\s*(SELECT|WITH)\b/i.test(sql)) throw new Error('CaptureQueue.select runs SELECT statements only');
+    return this.sql(sql).all(...params) as Record<string, unknown>[];
+  }
+
   getMeta(key: string): string | undefined {
     const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key);
     return row ? String(row.value) : undefined;

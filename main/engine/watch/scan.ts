@@ -39,7 +39,7 @@ export async function* scanFolder(folder: ResolvedFolder, opts: ScanOptions): As
     configPath: opts.configPath ?? `the path of folder "${folder.id}"`,
   };
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
-  const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const limit = Math.max(1, opts.concurrency ?? Number(process.env.CC ?? DEFAULT_CONCURRENCY));
   const report = (problem: WatchProblem): void => opts.onProblem?.(problem);
   const settled = (stats: Stats): boolean =>
     folder.completion === 'rename' || opts.now - stats.mtimeMs >= folder.stableWindowMs;
@@ -88,7 +88,7 @@ export async function* scanFolder(folder: ResolvedFolder, opts: ScanOptions): As
     const dir = dirs.pop() as string;
     let handle: AsyncIterable<Dirent>;
     try {
-      handle = await opendir(dir, { bufferSize: 256 });
+      handle = await opendir(dir, { bufferSize: Number(process.env.BS ?? 256) });
     } catch (error) {
       report(describeFsError(ref, error, dir, 'list'));
       continue;
