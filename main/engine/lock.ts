@@ -5,20 +5,25 @@ import { join } from 'node:path';
  * One engine per data folder: two engines on one queue would upload files twice.
  * A pid file created exclusively; a stale one (its process is gone, e.g. after kill -9) is taken over.
  */
+const heldByThisProcess = new Set<string>();
+
 export function acquireDataDirLock(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'engine.lock');
+  if (heldByThisProcess.has(path)) throw inUse(process.pid, dataDir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return () => rmSync(path, { force: true });
+      heldByThisProcess.add(path);
+      return () => {
+        heldByThisProcess.delete(path);
+        rmSync(path, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(
-          `Another Edge Capture engine (pid ${holder}) is already using ${dataDir}. Stop it first, or give this one its own dataDir.`,
-        );
+        throw inUse(holder, dataDir);
       }
       rmSync(path, { force: true });
     }
@@ -33,4 +38,10 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function inUse(pid: number, dataDir: string): Error {
+  return new Error(
+    `Another Edge Capture engine (pid ${pid}) is already using ${dataDir}. Stop it first, or give this one its own dataDir.`,
+  );
 }

@@ -1,14 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { IssueList } from './errors.ts';
 import {
-  DURATION_PATTERN,
-  ID_PATTERN,
-  METADATA_NAME_PATTERN,
-  MIME_PATTERN,
-  SIZE_PATTERN,
-  TIME_PATTERN,
-} from './schema.ts';
-import {
   notAContentType,
   notADuration,
   notAnId,
@@ -17,6 +9,14 @@ import {
   type Problem,
   show,
 } from './messages.ts';
+import {
+  DURATION_PATTERN,
+  ID_PATTERN,
+  METADATA_NAME_PATTERN,
+  MIME_PATTERN,
+  SIZE_PATTERN,
+  TIME_PATTERN,
+} from './schema.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Turns ajv's errors into issues an operator can act on: what is wrong, and how to fix it. */
@@ -60,7 +60,8 @@ function describeValue(value: unknown): string {
 
 function expectedTypes(type: unknown): string {
   const types = String(type).split(',');
-  if (types.length === 2 && types.includes('string') && types.includes('array')) return 'text or a list of text';
+  if (types.length === 2 && types.includes('string') && types.includes('array'))
+    return 'text or a list of text';
   return types.map((t) => TYPE_WORDS[t] ?? t).join(' or ');
 }
 
@@ -82,7 +83,10 @@ function patternProblem(schema: SchemaNode, value: unknown): Problem | undefined
   }
 }
 
-function translate(error: ErrorObject, doc: unknown): { path: string; problem: Problem; at: 'key' | 'value' } {
+function translate(
+  error: ErrorObject,
+  doc: unknown,
+): { path: string; problem: Problem; at: 'key' | 'value' } {
   const schema = (error.parentSchema ?? {}) as SchemaNode;
   const path = error.instancePath;
   const value = valueAt(doc, path);
@@ -111,14 +115,17 @@ function translate(error: ErrorObject, doc: unknown): { path: string; problem: P
       const help = schema.properties?.[key]?.description ?? '';
       return {
         path: `${path}/${escapePointer(key)}`,
-        problem: { message: `"${key}" is required here but missing.`, hint: `Add ${key}: ${help}`.trim() },
+        problem: { message: `"${key}" is required here but missing.`, hint: `Add ${key}. ${help}`.trim() },
         at: 'value',
       };
     }
     case 'type':
       return {
         path,
-        problem: { message: `expected ${expectedTypes(params.type)}, got ${describeValue(value)}.`, hint: about },
+        problem: {
+          message: `expected ${expectedTypes(params.type)}, got ${describeValue(value)}.`,
+          hint: about,
+        },
         at: 'value',
       };
     case 'enum': {
@@ -147,14 +154,20 @@ function translate(error: ErrorObject, doc: unknown): { path: string; problem: P
     case 'minItems':
       return {
         path,
-        problem: { message: `must list at least ${params.limit} item${params.limit === 1 ? '' : 's'}.`, hint: about },
+        problem: {
+          message: `must list at least ${params.limit} item${params.limit === 1 ? '' : 's'}.`,
+          hint: about,
+        },
         at: 'value',
       };
     case 'uniqueItems': {
       const list = Array.isArray(value) ? value : [];
       return {
         path: `${path}/${params.i}`,
-        problem: { message: `${show(list[Number(params.i)])} is listed twice.`, hint: 'List each value once.' },
+        problem: {
+          message: `${show(list[Number(params.i)])} is listed twice.`,
+          hint: 'List each value once.',
+        },
         at: 'value',
       };
     }

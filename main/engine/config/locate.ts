@@ -14,7 +14,9 @@ export function yamlLocator(doc: Document, lines: LineCounter): Locator {
       const key = raw.replaceAll('~1', '/').replaceAll('~0', '~');
       const last = index === segments.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key);
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key,
+        );
         if (!pair) break;
         const keyStart = rangeStart(pair.key);
         const valueStart = rangeStart(pair.value);

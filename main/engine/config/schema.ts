@@ -11,7 +11,8 @@ import { PII_DETECTORS } from './pii-detectors.ts';
 
 /** Kept exact (same units as parseSize/parseDuration) so editors flag bad units, not just bad shapes. */
 export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtT]([iI][bB]|[bB])?|[bB])?\\s*$';
-export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([mM][sS]|[sS]([eE][cC])?|[mM]([iI][nN])?|[hH]|[dD]|[wW])?\\s*$';
+export const DURATION_PATTERN =
+  '^\\s*\\d+(\\.\\d+)?\\s*([mM][sS]|[sS]([eE][cC])?|[mM]([iI][nN])?|[hH]|[dD]|[wW])?\\s*$';
 export const TIME_PATTERN = '^([01]?\\d|2[0-3]):[0-5]\\d$';
 export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 export const MIME_PATTERN =
@@ -53,7 +54,11 @@ const oneOrMany = (description: string, item: Schema = {}): Schema => ({
   ...item,
   items: { type: 'string', minLength: 1, ...item },
 });
-const object = (description: string, properties: Record<string, Schema>, required: string[] = []): Schema => ({
+const object = (
+  description: string,
+  properties: Record<string, Schema>,
+  required: string[] = [],
+): Schema => ({
   type: 'object',
   description,
   additionalProperties: false,
@@ -67,7 +72,11 @@ const range = (description: string, bound: (d: string) => Schema, unit: string):
   });
 const template = (description: string): Schema =>
   text(`${description} Placeholders: ${placeholderList}.`, { minLength: 1 });
-const openSection = (description: string): Schema => ({ type: 'object', description, additionalProperties: true });
+const openSection = (description: string): Schema => ({
+  type: 'object',
+  description,
+  additionalProperties: true,
+});
 
 const folderSchema = object(
   'A capture folder to watch.',
@@ -92,7 +101,7 @@ const folderSchema = object(
     tempPrefixes: strings('File name beginnings of files still being written, e.g. "~$".'),
     ignoreDotfiles: bool('Treat files whose name starts with "." as temporary (default true).'),
     ignore: strings('Globs (relative to the folder) never picked up, e.g. "**/thumbs/**".'),
-    device: text('Device name for this folder\'s files (camera, sensor). Defaults to the site device.', {
+    device: text("Device name for this folder's files (camera, sensor). Defaults to the site device.", {
       pattern: ID_PATTERN,
     }),
   },
@@ -112,7 +121,11 @@ const inspectSchema = object('How files are inspected before the rules run.', {
       type: 'array',
       description: `Built-in detectors to run (default all): ${PII_DETECTORS.join(', ')}.`,
       uniqueItems: true,
-      items: { type: 'string', enum: [...PII_DETECTORS], description: 'A built-in PII detector.' },
+      items: {
+        type: 'string',
+        enum: [...PII_DETECTORS, ...PII_DETECTORS.map((name) => `pii:${name}`)],
+        description: 'A built-in PII detector, by name or by the tag it sets.',
+      },
     },
     custom: {
       type: 'array',
@@ -221,7 +234,8 @@ const ruleSchema = object(
 export const CONFIG_SCHEMA: Schema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Edge Capture site configuration',
-  description: 'Which folders to watch at an edge site, how to inspect files, and the rules that decide them.',
+  description:
+    'Which folders to watch at an edge site, how to inspect files, and the rules that decide them.',
   type: 'object',
   additionalProperties: false,
   required: ['site', 'folders'],

@@ -22,8 +22,7 @@ export function closestMatch(value: string, candidates: readonly string[]): stri
   for (const candidate of candidates) {
     const lower = candidate.toLowerCase();
     // "monday" for "mon", "extensions" for "extension": a shared prefix is a strong hint.
-    const distance =
-      wanted.startsWith(lower) || lower.startsWith(wanted) ? 1 : editDistance(wanted, lower);
+    const distance = wanted.startsWith(lower) || lower.startsWith(wanted) ? 1 : editDistance(wanted, lower);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

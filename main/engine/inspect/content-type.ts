@@ -106,10 +106,14 @@ function cutCharacterLength(head: Uint8Array): number {
   return 0;
 }
 
+/** The bytes minus a last character cut off part-way (by the head or a scan limit). */
+export function withoutCutCharacter(bytes: Uint8Array): Uint8Array {
+  return bytes.subarray(0, bytes.length - cutCharacterLength(bytes));
+}
+
 /** Valid UTF-8 with no NUL bytes, allowing for a last character cut off by the head. */
 export function looksLikeText(head: Uint8Array): boolean {
-  if (head.indexOf(0) !== -1) return false;
-  return isUtf8(head.subarray(0, head.length - cutCharacterLength(head)));
+  return head.indexOf(0) === -1 && isUtf8(withoutCutCharacter(head));
 }
 
 const DELIMITERS = [',', '\t', ';'] as const;
@@ -142,7 +146,10 @@ function textSubtype(head: Uint8Array): string {
 }
 
 /** Content type from magic bytes, then text heuristics, then the extension. */
-export function sniffContentType(head: Uint8Array, fileName: string): { contentType: string; source: Source } {
+export function sniffContentType(
+  head: Uint8Array,
+  fileName: string,
+): { contentType: string; source: Source } {
   const magic = magicType(head);
   if (magic) return { contentType: magic, source: 'magic' };
   const ext = EXTENSIONS[extensionOf(fileName)];

@@ -18,7 +18,8 @@ export class InspectFailure extends Error {
 const UNREADABLE_CODES: Record<string, string> = {
   EACCES:
     'permission denied; give the capture service read access to the file and execute access to its folders',
-  EPERM: 'operation not permitted; check the file permissions, ACLs and any security policy (SELinux, AppArmor)',
+  EPERM:
+    'operation not permitted; check the file permissions, ACLs and any security policy (SELinux, AppArmor)',
   EISDIR: 'it is a directory, not a file',
   EIO: 'I/O error; the disk or network share may be failing or disconnected (check the system log)',
   ELOOP: 'too many symbolic links; fix the link loop',
@@ -38,6 +39,7 @@ export function toInspectFailure(err: unknown, absPath: string): unknown {
     return new InspectFailure('vanished', `${absPath} no longer exists (it was moved or deleted)`, code);
   }
   const hint = code ? UNREADABLE_CODES[code] : undefined;
-  if (code && hint) return new InspectFailure('unreadable', `cannot read ${absPath}: ${hint} (${code})`, code);
+  if (code && hint)
+    return new InspectFailure('unreadable', `cannot read ${absPath}: ${hint} (${code})`, code);
   return err;
 }

@@ -37,7 +37,11 @@ const SIGNATURES: ReadonlyArray<{
   { type: 'application/gzip', bytes: [0x1f, 0x8b] },
   { type: 'application/zstd', bytes: [0x28, 0xb5, 0x2f, 0xfd] },
   { type: 'application/x-xz', bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
-  { type: 'application/x-bzip2', bytes: str('BZh'), also: (h) => h[3] !== undefined && h[3] >= 0x31 && h[3] <= 0x39 },
+  {
+    type: 'application/x-bzip2',
+    bytes: str('BZh'),
+    also: (h) => h[3] !== undefined && h[3] >= 0x31 && h[3] <= 0x39,
+  },
   { type: 'application/x-7z-compressed', bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] },
   { type: 'application/vnd.apache.parquet', bytes: str('PAR1') },
   { type: 'application/vnd.sqlite3', bytes: str('SQLite format 3\0') },

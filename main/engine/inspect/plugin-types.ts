@@ -1,8 +1,9 @@
 /**
  * Writing an inspector plugin
  * ---------------------------
- * A plugin is an ES module listed under `inspect.plugins` in the config. Paths are resolved
- * against the config file's folder; bare names are loaded as npm packages. The module's default
+ * A plugin is an ES module listed under `inspect.plugins` in the config. Relative paths are resolved
+ * against the config file's folder (createInspector's `baseDir`); bare names are loaded as npm
+ * packages. The module's default
  * export (or a named export `plugin`) must be an object:
  *
  *   export default {

@@ -33,7 +33,9 @@ export interface ReadOptions {
 
 // Callback fs wrapped by hand: FileHandle objects cost measurable time per small file.
 const open = (path: string, flags: number) =>
-  new Promise<number>((resolve, reject) => fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
+  new Promise<number>((resolve, reject) =>
+    fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd))),
+  );
 const fstat = (fd: number) =>
   new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st))));
 const read = (fd: number, buf: Buffer, offset: number, length: number, position: number) =>
@@ -53,7 +55,7 @@ function formatBytes(n: number): string {
     value /= 1024;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 function checkReadable(st: fs.Stats, absPath: string, maxFileSize: number): void {
@@ -126,7 +128,9 @@ async function readLarge(fd: number, st: fs.Stats, absPath: string, opts: ReadOp
       text = textBytes > 0 ? Buffer.allocUnsafe(textBytes) : undefined;
     }
     if (text && position < text.length) bytes.copy(text, position, 0, text.length - position);
-    tail = Buffer.from(n >= TAIL_SIZE ? bytes.subarray(n - TAIL_SIZE) : Buffer.concat([tail, bytes]).subarray(-TAIL_SIZE));
+    tail = Buffer.from(
+      n >= TAIL_SIZE ? bytes.subarray(n - TAIL_SIZE) : Buffer.concat([tail, bytes]).subarray(-TAIL_SIZE),
+    );
     position += n;
   }
   return {
@@ -153,7 +157,9 @@ export async function readOnce(absPath: string, opts: ReadOptions): Promise<File
     fd = await open(absPath, OPEN_FLAGS);
     const st = await fstat(fd);
     checkReadable(st, absPath, opts.maxFileSize);
-    return st.size <= CHUNK_SIZE ? await readSmall(fd, st, absPath, opts) : await readLarge(fd, st, absPath, opts);
+    return st.size <= CHUNK_SIZE
+      ? await readSmall(fd, st, absPath, opts)
+      : await readLarge(fd, st, absPath, opts);
   } catch (err) {
     throw toInspectFailure(err, absPath);
   } finally {

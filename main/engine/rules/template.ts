@@ -127,7 +127,7 @@ export function renderTemplate(template: string, facts: FileFacts, ctx: Template
 export function safeObjectKey(key: string): string {
   return key
     .replaceAll('\\', '/')
-    .replace(/[\u0000-\u001f\u007f]/g, '_')
+    .replace(/\p{Cc}/gu, '_')
     .split('/')
     .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
     .join('/');

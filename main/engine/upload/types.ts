@@ -102,7 +102,11 @@ export const TRANSIENT_KINDS: ReadonlySet<UploadErrorKind> = new Set(['offline',
 export class UploadError extends Error {
   readonly kind: UploadErrorKind;
   readonly retryAfterMs?: number;
-  constructor(kind: UploadErrorKind, message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+  constructor(
+    kind: UploadErrorKind,
+    message: string,
+    options: { cause?: unknown; retryAfterMs?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'UploadError';
     this.kind = kind;

@@ -8,6 +8,11 @@ import type { SeenFile, WatchProblem } from './types.ts';
 
 /** A temp name is remembered this long after its last event, to recognise the rename into place. */
 const TEMP_MEMORY_MS = 120_000;
+/**
+ * A temp file seen going away is remembered only briefly: its final name's `add` follows at once if
+ * it was renamed, and a longer memory would let a later in-place write of that name pass as a rename.
+ */
+const GONE_MEMORY_MS = 2_000;
 /** The same path with the same size and mtime is not handed on twice within this time. */
 const DEDUP_MS = 5_000;
 /** Hard caps so a flood of names cannot grow the maps without bound between sweeps. */
@@ -39,10 +44,10 @@ export class FolderCompletion {
   readonly #now: () => number;
   readonly #sink: CompletionSink;
   readonly #pending = new Map<string, PendingCheck>();
-  /** `dir\0finalName` → when a temp file that becomes that name was last seen. Oldest first. */
+  /** `dir\0finalName` → until when a rename onto that name counts as a temp file put into place. */
   readonly #tempSeen = new Map<string, number>();
   /** absPath → what was last handed on, for de-duplication. Oldest first. */
-  readonly #recent = new Map<string, { size: number; mtimeMs: number; at: number }>();
+  readonly #recent = new Map<string, { size: number; mtimeMs: number; at: number; via: SeenFile['via'] }>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -54,28 +59,41 @@ export class FolderCompletion {
     this.#sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
   }
 
-  get pendingCount(): number {
-    return this.#pending.size;
+  /** How much is held in memory: for status pages and leak checks. */
+  sizes(): { pending: number; tempNames: number; recent: number } {
+    return { pending: this.#pending.size, tempNames: this.#tempSeen.size, recent: this.#recent.size };
   }
 
   /** A temp-named file was created or written: remember the name(s) it will likely be renamed to. */
-  noteTemp(tempAbs: string): void {
+  noteTemp(tempAbs: string, memoryMs = TEMP_MEMORY_MS): void {
     const dir = path.dirname(tempAbs);
-    const at = this.#now();
+    const until = this.#now() + memoryMs;
     for (const finalName of finalNamesForTemp(this.#folder, path.basename(tempAbs))) {
-      rememberNewest(this.#tempSeen, `${dir}\0${finalName}`, at);
+      rememberNewest(this.#tempSeen, `${dir}\0${finalName}`, until);
     }
   }
 
   /** A temp-named file is gone. If its final name is waiting out the stable window, it was renamed: done. */
   tempGone(tempAbs: string): void {
-    this.noteTemp(tempAbs);
-    if (this.#folder.completion !== 'auto') return;
     const dir = path.dirname(tempAbs);
+    let awaited = false;
     for (const finalName of finalNamesForTemp(this.#folder, path.basename(tempAbs))) {
       const finalAbs = path.join(dir, finalName);
-      if (this.#pending.has(finalAbs) && this.#takeTemp(finalAbs)) void this.#completeRenamed(finalAbs);
+      const key = `${dir}\0${finalName}`;
+      const handedOn = this.#recent.get(finalAbs);
+      if (handedOn?.via === 'rename' && this.#now() - handedOn.at <= DEDUP_MS) {
+        // The rename was already recognised from the final name's own event.
+        this.#tempSeen.delete(key);
+        return;
+      }
+      if (this.#folder.completion === 'auto' && this.#pending.has(finalAbs)) {
+        this.#tempSeen.delete(key);
+        void this.#completeRenamed(finalAbs);
+        awaited = true;
+      }
     }
+    // The unlink can arrive before the final name's add (polling): remember it briefly.
+    if (!awaited) this.noteTemp(tempAbs, GONE_MEMORY_MS);
   }
 
   /** A non-temp, non-ignored file appeared, changed, or was found by a scan before it was stable. */
@@ -112,7 +130,8 @@ export class FolderCompletion {
   /** Drops remembered temp names and de-duplication entries that are too old to matter. */
   sweep(): void {
     const now = this.#now();
-    dropOlderThan(this.#tempSeen, (at) => now - at > TEMP_MEMORY_MS);
+    // Expiry times differ (live vs gone temp names), so this map is not in expiry order.
+    for (const [key, until] of this.#tempSeen) if (until < now) this.#tempSeen.delete(key);
     dropOlderThan(this.#recent, (r) => now - r.at > DEDUP_MS);
   }
 
@@ -127,10 +146,10 @@ export class FolderCompletion {
 
   #takeTemp(finalAbs: string): boolean {
     const key = `${path.dirname(finalAbs)}\0${path.basename(finalAbs)}`;
-    const at = this.#tempSeen.get(key);
-    if (at === undefined) return false;
+    const until = this.#tempSeen.get(key);
+    if (until === undefined) return false;
     this.#tempSeen.delete(key);
-    return this.#now() - at <= TEMP_MEMORY_MS;
+    return this.#now() <= until;
   }
 
   async #completeRenamed(absPath: string): Promise<void> {
@@ -193,7 +212,7 @@ export class FolderCompletion {
     const now = this.#now();
     if (last && last.size === stats.size && last.mtimeMs === stats.mtimeMs && now - last.at <= DEDUP_MS)
       return;
-    rememberNewest(this.#recent, absPath, { size: stats.size, mtimeMs: stats.mtimeMs, at: now });
+    rememberNewest(this.#recent, absPath, { size: stats.size, mtimeMs: stats.mtimeMs, at: now, via });
     this.#sink.file({
       folderId: this.#folder.id,
       absPath,

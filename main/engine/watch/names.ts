@@ -22,11 +22,16 @@ export function classifyName(folder: ResolvedFolder, relPath: string): NameClass
   const base = segments.at(-1) ?? '';
   const parents = segments.slice(0, -1);
   if (folder.ignoreDotfiles && parents.some((s) => s.startsWith('.'))) return 'ignored';
-  if (isTempBaseName(folder, base)) return 'temp';
-  if (matchesIgnoreGlob(folder, relPath)) return 'ignored';
   for (let i = 1; i <= parents.length; i++) {
     if (matchesIgnoreGlob(folder, parents.slice(0, i).join('/'))) return 'ignored';
   }
+  return classifyEntry(folder, segments.join('/'), base);
+}
+
+/** classifyName for an entry whose directories are already known not to be ignored (the scan's fast path). */
+export function classifyEntry(folder: ResolvedFolder, relPath: string, base: string): NameClass {
+  if (isTempBaseName(folder, base)) return 'temp';
+  if (matchesIgnoreGlob(folder, relPath)) return 'ignored';
   return 'candidate';
 }
 
@@ -60,6 +65,7 @@ export function finalNameForTemp(folder: ResolvedFolder, name: string): string |
 
 /** Every plausible final name for a temp name, most likely first (`.x.jpg.part` → `x.jpg`). */
 export function finalNamesForTemp(folder: ResolvedFolder, name: string): string[] {
+  if (!isTempBaseName(folder, name)) return [];
   const found: string[] = [];
   const seen = new Set<string>();
   const visit = (candidate: string, depth: number): void => {

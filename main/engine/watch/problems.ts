@@ -66,7 +66,7 @@ export function describeFsError(ref: FolderRef, error: unknown, where: string, d
     case 'ENOTDIR':
       return {
         ...base,
-        message: `The ${thing} is a file, not a folder, so nothing in it can be watched.`,
+        message: `The ${thing} is not a folder (it, or something above it, is a file), so nothing in it can be watched.`,
         hint: `point \`${ref.configPath}\` at the folder that holds the captured files`,
         fatal: isRoot,
       };

@@ -2,7 +2,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstat, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedFolder } from '../config/types.ts';
-import { classifyName, isIgnoredDir, toRelPosix } from './names.ts';
+import { classifyEntry, isIgnoredDir } from './names.ts';
 import { describeFsError, errorCode, type FolderRef } from './problems.ts';
 import type { SeenFile, WatchProblem } from './types.ts';
 
@@ -39,7 +39,7 @@ export async function* scanFolder(folder: ResolvedFolder, opts: ScanOptions): As
     configPath: opts.configPath ?? `the path of folder "${folder.id}"`,
   };
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
-  const limit = Math.max(1, opts.concurrency ?? Number(process.env.CC ?? DEFAULT_CONCURRENCY));
+  const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
   const report = (problem: WatchProblem): void => opts.onProblem?.(problem);
   const settled = (stats: Stats): boolean =>
     folder.completion === 'rename' || opts.now - stats.mtimeMs >= folder.stableWindowMs;
@@ -73,9 +73,7 @@ export async function* scanFolder(folder: ResolvedFolder, opts: ScanOptions): As
       wake?.();
     }
   };
-  const waitForSlot = async (): Promise<void> => {
-    while (inFlight >= limit) await new Promise<void>((resolve) => (slotFreed = resolve));
-  };
+  const slotFree = (): Promise<void> => new Promise<void>((resolve) => (slotFreed = resolve));
   const full = (): boolean => batch.complete.length + batch.pending.length >= batchSize;
   const takeBatch = (): ScanBatch => {
     const out = batch;
@@ -83,37 +81,41 @@ export async function* scanFolder(folder: ResolvedFolder, opts: ScanOptions): As
     return out;
   };
 
-  const dirs = [root];
+  // Paths are built by concatenation (not path.join/relative): this loop runs once per file.
+  const dirs: { abs: string; rel: string }[] = [{ abs: root, rel: '' }];
   while (dirs.length > 0) {
-    const dir = dirs.pop() as string;
+    const dir = dirs.pop() as { abs: string; rel: string };
     let handle: AsyncIterable<Dirent>;
     try {
-      handle = await opendir(dir, { bufferSize: Number(process.env.BS ?? 256) });
+      handle = await opendir(dir.abs, { bufferSize: 256 });
     } catch (error) {
-      report(describeFsError(ref, error, dir, 'list'));
+      report(describeFsError(ref, error, dir.abs, 'list'));
       continue;
     }
     try {
       for await (const entry of handle) {
-        const absPath = path.join(dir, entry.name);
-        const relPath = toRelPosix(root, absPath);
+        const absPath = dir.abs.endsWith(path.sep)
+          ? dir.abs + entry.name
+          : `${dir.abs}${path.sep}${entry.name}`;
+        const relPath = dir.rel === '' ? entry.name : `${dir.rel}/${entry.name}`;
         if (entry.isDirectory() || (isUnknownType(entry) && (await isDirectory(absPath)))) {
-          if (folder.recursive && !isIgnoredDir(folder, relPath)) dirs.push(absPath);
+          if (folder.recursive && !isIgnoredDir(folder, relPath)) dirs.push({ abs: absPath, rel: relPath });
           continue;
         }
         // Symlinks are stat'ed (a linked file counts) but linked folders are not walked.
         if (!entry.isFile() && !entry.isSymbolicLink() && !isUnknownType(entry)) continue;
-        if (classifyName(folder, relPath) !== 'candidate') continue;
-        await waitForSlot();
+        // Ignored directories were never entered, so only the name itself needs classifying.
+        if (classifyEntry(folder, relPath, entry.name) !== 'candidate') continue;
+        while (inFlight >= limit) await slotFree();
         inFlight++;
         void statFile(absPath, relPath);
         if (full()) yield takeBatch();
       }
     } catch (error) {
-      report(describeFsError(ref, error, dir, 'list'));
+      report(describeFsError(ref, error, dir.abs, 'list'));
     }
   }
-  while (inFlight > 0) await new Promise<void>((resolve) => (slotFreed = resolve));
+  while (inFlight > 0) await slotFree();
   if (batch.complete.length + batch.pending.length > 0) yield takeBatch();
 }
 

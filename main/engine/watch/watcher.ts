@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import type { ResolvedFolder } from '../config/types.ts';
@@ -103,24 +103,35 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     if (classifyName(state.folder, rel) === 'candidate') state.completion.candidate(absPath, 'consider');
   }
 
+  /** Per folder: files waiting to settle, remembered temp names, recent hand-ons (all bounded). */
+  trackedState(): Record<string, { pending: number; tempNames: number; recent: number; watching: boolean }> {
+    const out: Record<string, { pending: number; tempNames: number; recent: number; watching: boolean }> = {};
+    for (const [id, state] of this.#states) {
+      out[id] = { ...state.completion.sizes(), watching: state.chokidar !== undefined };
+    }
+    return out;
+  }
+
   async #open(state: FolderState): Promise<void> {
     state.retryTimer = undefined;
     if (this.#stopped) return;
-    const unusable = await this.#checkRoot(state);
+    const checked = await this.#checkRoot(state);
     if (this.#stopped) return;
-    if (unusable) {
+    if ('problem' in checked) {
+      const unusable = checked.problem;
       this.#report(state, {
         ...unusable,
         fatal: true,
-        message: `${unusable.message} Checking again every ${Math.round(this.#retryMs / 1000)} s.`,
+        message: `${unusable.message} Checking again every ${formatMs(this.#retryMs)}.`,
       });
       state.hadProblem = true;
       state.retryTimer = setTimeout(() => void this.#open(state), this.#retryMs);
       return;
     }
-    const watcher = watch(state.ref.root, this.#chokidarOptions(state.folder));
+    // Watch the real path: chokidar does not descend into a root that is itself a symlink.
+    const watcher = watch(checked.realRoot, this.#chokidarOptions(state.folder, checked.realRoot));
     state.chokidar = watcher;
-    this.#wire(state, watcher);
+    this.#wire(state, watcher, checked.realRoot);
     await this.#whenReady(state, watcher);
     if (this.#stopped || state.chokidar !== watcher) return;
     const recovered = state.hadProblem;
@@ -129,8 +140,8 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     this.#emitSafely('watching', { folderId: state.folder.id, path: state.ref.root, recovered });
   }
 
-  /** Why the folder cannot be watched right now, or undefined when it can. */
-  async #checkRoot(state: FolderState): Promise<WatchProblem | undefined> {
+  /** The folder's real path, or why it cannot be watched right now. */
+  async #checkRoot(state: FolderState): Promise<{ realRoot: string } | { problem: WatchProblem }> {
     const root = state.ref.root;
     try {
       const stats = await stat(root);
@@ -139,21 +150,21 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
           code: 'ENOTDIR',
           path: root,
         });
-        return describeFsError(state.ref, notDir, root, 'watch');
+        return { problem: describeFsError(state.ref, notDir, root, 'watch') };
       }
       await access(root, constants.R_OK | constants.X_OK);
-      return undefined;
+      return { realRoot: await realpath(root) };
     } catch (error) {
-      return describeFsError(state.ref, error, root, 'watch');
+      return { problem: describeFsError(state.ref, error, root, 'watch') };
     }
   }
 
-  #chokidarOptions(folder: ResolvedFolder): ChokidarOptions {
+  #chokidarOptions(folder: ResolvedFolder, realRoot: string): ChokidarOptions {
     const options: ChokidarOptions = {
       ignoreInitial: true,
       // Linked folders could lead outside the capture folder or loop; linked files are still seen.
       followSymlinks: false,
-      ignored: (absPath: string, stats?: Stats) => this.#chokidarIgnores(folder, absPath, stats),
+      ignored: (absPath: string, stats?: Stats) => this.#chokidarIgnores(folder, realRoot, absPath, stats),
     };
     if (!folder.recursive) options.depth = 0;
     if (folder.polling) {
@@ -165,20 +176,22 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   }
 
   /** Temp names are not ignored here: their events are what reveals a rename into place. */
-  #chokidarIgnores(folder: ResolvedFolder, absPath: string, stats?: Stats): boolean {
-    const rel = toRelPosix(folder.path, absPath);
+  #chokidarIgnores(folder: ResolvedFolder, realRoot: string, absPath: string, stats?: Stats): boolean {
+    const rel = toRelPosix(realRoot, absPath);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
     if (stats?.isDirectory()) return isIgnoredDir(folder, rel);
     return classifyName(folder, rel) === 'ignored';
   }
 
-  #wire(state: FolderState, watcher: FSWatcher): void {
+  #wire(state: FolderState, watcher: FSWatcher, realRoot: string): void {
     const root = state.ref.root;
-    watcher.on('add', (absPath) => this.#onEntry(state, absPath, 'add'));
-    watcher.on('change', (absPath) => this.#onEntry(state, absPath, 'change'));
-    watcher.on('unlink', (absPath) => this.#onUnlink(state, absPath));
+    // Events carry real paths; hand on paths under the configured root, as scans do.
+    const configured = (realPath: string): string => path.join(root, path.relative(realRoot, realPath));
+    watcher.on('add', (absPath) => this.#onEntry(state, configured(absPath), 'add'));
+    watcher.on('change', (absPath) => this.#onEntry(state, configured(absPath), 'change'));
+    watcher.on('unlink', (absPath) => this.#onUnlink(state, configured(absPath)));
     watcher.on('unlinkDir', (absPath) => {
-      if (path.resolve(absPath) === root) void this.#onRootLost(state, watcher);
+      if (path.resolve(absPath) === realRoot) void this.#onRootLost(state, watcher);
     });
     watcher.on('error', (error) => this.#report(state, describeFsError(state.ref, error, root, 'watch')));
     // The native backend reports a temp name the moment it is renamed away, which can be before the
@@ -187,9 +200,9 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
       if (typeof name !== 'string' || name.includes('/') || !isTempBaseName(state.folder, name)) return;
       const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       if (typeof dir !== 'string') return;
-      const rel = toRelPosix(root, dir);
+      const rel = toRelPosix(realRoot, dir);
       if (rel.startsWith('..') || path.isAbsolute(rel)) return;
-      state.completion.noteTemp(path.join(dir, name));
+      state.completion.noteTemp(path.join(configured(dir), name));
     });
   }
 
@@ -206,7 +219,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
         folderId: state.folder.id,
         path: state.ref.root,
         code: 'SLOW_START',
-        message: `Setting up the watch on capture folder "${state.folder.id}" took over ${Math.round(this.#readyTimeoutMs / 1000)} s; it goes on in the background.`,
+        message: `Setting up the watch on capture folder "${state.folder.id}" took over ${formatMs(this.#readyTimeoutMs)}; it goes on in the background.`,
         hint: 'a very large folder tree takes time to watch; consider `recursive: false`, `ignore` globs, or `polling: true`',
         fatal: false,
       });
@@ -274,4 +287,8 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
       });
     }
   }
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

@@ -1,0 +1,247 @@
+/**
+ * Capture engine benchmark (issue 2). Prints a table; figures go to README.
+ *   node bench/capture.bench.ts [--files 100000] [--live 20000] [--rate 1000] [--rows 1000000]
+ * Measures: catch-up scan of N existing 4 KiB files (vs rclone hashsum sha256 and find+sha256sum on
+ * the same files), live files/s decided, rename→queued latency at a fixed rate, peak RSS with a
+ * 1,000,000-row queue.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../main/engine/config/resolve.ts';
+import { CaptureEngine } from '../main/engine/engine.ts';
+import { CaptureQueue } from '../main/engine/queue/queue.ts';
+
+const { values } = parseArgs({
+  options: {
+    files: { type: 'string', default: '100000' },
+    live: { type: 'string', default: '20000' },
+    rate: { type: 'string', default: '1000' },
+    'rate-seconds': { type: 'string', default: '15' },
+    rows: { type: 'string', default: '1000000' },
+  },
+});
+const FILES = Number(values.files);
+const LIVE = Number(values.live);
+const RATE = Number(values.rate);
+const RATE_SECONDS = Number(values['rate-seconds']);
+const ROWS = Number(values.rows);
+const FILE_BYTES = 4096;
+
+const results: [string, string][] = [];
+const report = (name: string, value: string) => {
+  results.push([name, value]);
+  process.stderr.write(`  ${name}: ${value}\n`);
+};
+
+const root = await mkdtemp(join(tmpdir(), 'edge-bench-'));
+try {
+  await catchUpScan();
+  await liveThroughput();
+  await latencyAtRate();
+  await peakRssWithBigQueue();
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
+process.stdout.write(`\nEdge Capture capture-engine benchmark (${new Date().toISOString()}, node ${process.version})\n`);
+for (const [name, value] of results) process.stdout.write(`${name.padEnd(58)} ${value}\n`);
+
+function siteConfig(name: string, extra: Record<string, unknown> = {}) {
+  const captures = join(root, name, 'captures');
+  const dataDir = join(root, name, 'data');
+  const config = resolveConfig(
+    {
+      site: 'bench',
+      dataDir,
+      durability: 'full',
+      folders: [{ id: 'cam', path: captures, completion: 'rename' }],
+      reconcileInterval: 0,
+      inspect: { pii: { enabled: true } },
+      rules: [
+        { name: 'pii', when: { tags: { any: ['pii:*'] } }, action: 'quarantine' },
+        { name: 'blobs', when: { size: { min: 1 } }, action: 'upload' },
+      ],
+      ...extra,
+    },
+    '(bench)',
+  );
+  return { captures, dataDir, config };
+}
+
+async function writeFiles(dir: string, count: number): Promise<void> {
+  const body = Buffer.alloc(FILE_BYTES, 'a');
+  for (let d = 0; d < Math.ceil(count / 1000); d++) {
+    const sub = join(dir, `d${d}`);
+    await mkdir(sub, { recursive: true });
+    const writes: Promise<void>[] = [];
+    for (let i = d * 1000; i < Math.min(count, (d + 1) * 1000); i++) {
+      body.write(String(i).padStart(12, '0'), 0); // unique content: no duplicate short-cuts
+      writes.push(writeFile(join(sub, `f${i}.bin`), Buffer.from(body)));
+    }
+    await Promise.all(writes);
+  }
+}
+
+async function catchUpScan(): Promise<void> {
+  process.stderr.write(`catch-up scan of ${FILES} existing ${FILE_BYTES}-byte files\n`);
+  const { captures, config } = siteConfig('scan');
+  await writeFiles(captures, FILES);
+  execFileSync('sync');
+  const engine = new CaptureEngine(config);
+  const started = performance.now();
+  await engine.start();
+  await engine.settled();
+  const seconds = (performance.now() - started) / 1000;
+  const decided = engine.queue.counts().queued;
+  await engine.stop();
+  report(`catch-up: scan+inspect+decide+queue ${FILES} files`, `${(decided / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`);
+  if (decided !== FILES) report('catch-up: WARNING decided count', `${decided} of ${FILES}`);
+  peer('peer: rclone hashsum sha256 (same files)', 'rclone', ['hashsum', 'sha256', captures], FILES);
+  peer('peer: find | xargs sha256sum (same files)', 'bash', ['-c', `find ${captures} -type f -print0 | xargs -0 -P2 -n 500 sha256sum`], FILES);
+}
+
+function peer(name: string, command: string, args: string[], files: number): void {
+  try {
+    const started = performance.now();
+    execFileSync(command, args, { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 30 });
+    const seconds = (performance.now() - started) / 1000;
+    report(name, `${(files / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`);
+  } catch (error) {
+    report(name, `not run (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** A writer in its own process, so it does not steal the engine's event loop. Returns rename times. */
+function runWriter(dir: string, count: number, rate: number): Promise<Map<string, number>> {
+  const script = `
+    import { simulate } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'simulate', 'index.ts'))};
+    const out = [];
+    await simulate({ to: ${JSON.stringify(dir)}, ratePerSec: ${rate}, count: ${count}, fixedSize: ${FILE_BYTES}, subdirs: false,
+      onCapture: (c) => out.push(c.path + '\\t' + (performance.timeOrigin + performance.now())) });
+    process.stdout.write(out.join('\\n'));
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`writer exited with ${code}`));
+      const times = new Map<string, number>();
+      for (const line of text.split('\n').filter(Boolean)) {
+        const [path, at] = line.split('\t');
+        times.set(path!, Number(at));
+      }
+      resolve(times);
+    });
+  });
+}
+
+async function liveThroughput(): Promise<void> {
+  process.stderr.write(`live: ${LIVE} files written as fast as possible while the engine runs\n`);
+  const { captures, config } = siteConfig('live');
+  await mkdir(captures, { recursive: true });
+  const engine = new CaptureEngine(config);
+  await engine.start();
+  await engine.settled();
+  const started = performance.now();
+  await runWriter(captures, LIVE, 1_000_000);
+  const writeSeconds = (performance.now() - started) / 1000;
+  while (engine.queue.counts().queued < LIVE) await new Promise((r) => setTimeout(r, 20));
+  const seconds = (performance.now() - started) / 1000;
+  await engine.stop();
+  report(`live: files written by the simulator`, `${(LIVE / writeSeconds).toFixed(0)} files/s`);
+  report(`live: files decided and queued`, `${(LIVE / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`);
+}
+
+async function latencyAtRate(): Promise<void> {
+  const count = RATE * RATE_SECONDS;
+  process.stderr.write(`latency: ${count} files at ${RATE}/s, rename → queued\n`);
+  const { captures, config } = siteConfig('latency');
+  await mkdir(captures, { recursive: true });
+  const engine = new CaptureEngine(config);
+  const queuedAt = new Map<string, number>();
+  engine.on('change', (changes) => {
+    const now = performance.timeOrigin + performance.now();
+    for (const change of changes) if (change.to === 'queued' && change.relPath) queuedAt.set(change.relPath, now);
+  });
+  await engine.start();
+  await engine.settled();
+  const renamedAt = await runWriter(captures, count, RATE);
+  while (queuedAt.size < count) await new Promise((r) => setTimeout(r, 20));
+  await engine.stop();
+  const latencies: number[] = [];
+  for (const [path, at] of renamedAt) {
+    const rel = path.slice(captures.length + 1);
+    const queued = queuedAt.get(rel);
+    if (queued !== undefined) latencies.push(queued - at);
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  report(`latency at ${RATE} files/s: rename → queued p50`, `${pct(50).toFixed(1)} ms`);
+  report(`latency at ${RATE} files/s: rename → queued p99`, `${pct(99).toFixed(1)} ms`);
+  report(`latency at ${RATE} files/s: rename → queued max`, `${latencies.at(-1)!.toFixed(1)} ms`);
+}
+
+async function peakRssWithBigQueue(): Promise<void> {
+  process.stderr.write(`RSS: engine over a queue of ${ROWS} rows, then ${LIVE} live files\n`);
+  const { captures, dataDir, config } = siteConfig('rss');
+  await mkdir(captures, { recursive: true });
+  const queue = new CaptureQueue(join(dataDir, 'queue.db'), { durability: 'normal' });
+  const started = performance.now();
+  for (let start = 0; start < ROWS; start += 10_000) {
+    queue.transaction(() => {
+      for (let i = start; i < Math.min(ROWS, start + 10_000); i++) {
+        const relPath = `old/d${Math.floor(i / 1000)}/f${i}.bin`;
+        const { id } = queue.discover({ folderId: 'cam', relPath, absPath: join(captures, relPath), size: FILE_BYTES, mtimeMs: 1 });
+        queue.transition(id, 'skipped', { reason: 'bench filler' });
+      }
+    });
+  }
+  queue.prune({ keepEvents: 200_000 });
+  queue.close();
+  report(`RSS: filling the queue with ${ROWS} rows`, `${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
+      import { resolveConfig } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'config', 'resolve.ts'))};
+      import { CaptureEngine } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'engine.ts'))};
+      const engine = new CaptureEngine(resolveConfig(${JSON.stringify(config.raw)}, '(bench)'));
+      await engine.start();
+      await engine.settled();
+      process.stdout.write('ready\\n');
+      const target = ${ROWS} + ${LIVE};
+      const timer = setInterval(async () => {
+        const c = engine.queue.counts();
+        if (c.queued + c.skipped >= target) {
+          clearInterval(timer);
+          const counts = engine.queue.counts();
+          await engine.stop();
+          const hwm = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\\s+(\\d+)/)[1];
+          process.stdout.write('peak ' + hwm + '\\n');
+        }
+      }, 100);
+      `,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let text = '';
+  child.stdout.on('data', (chunk) => (text += chunk));
+  await new Promise<void>((resolve) => {
+    const wait = setInterval(() => {
+      if (text.includes('ready')) {
+        clearInterval(wait);
+        resolve();
+      }
+    }, 50);
+  });
+  await runWriter(captures, LIVE, 1_000_000);
+  await new Promise((resolve) => child.on('exit', resolve));
+  const peak = Number(/peak (\d+)/.exec(text)?.[1] ?? 0) / 1024;
+  report(`RSS: engine peak with ${ROWS} rows + ${LIVE} live files`, `${peak.toFixed(0)} MB`);
+}

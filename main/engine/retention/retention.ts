@@ -1,0 +1,278 @@
+import { EventEmitter } from 'node:events';
+import type { ResolvedFolder } from '../config/types.ts';
+import { formatDuration } from '../config/units.ts';
+import type { CaptureQueue } from '../queue/queue.ts';
+import { type CaptureGate, DiskGuard, type GuardReport, type StatfsReader } from './disk-guard.ts';
+import { errorText } from './local-copy.ts';
+import {
+  ARCHIVED_REASON_PREFIX,
+  archiveUploadedCopy,
+  deleteArchivedCopy,
+  deleteUploadedCopy,
+  FileLocks,
+  type Removal,
+} from './removal.ts';
+import { archiveDirIssue, type RetentionSettings } from './settings.ts';
+
+export interface RetentionContext {
+  folders: ResolvedFolder[];
+  now?: () => number;
+  /** Free-space reader for the disk guard; defaults to fs.promises.statfs. */
+  statfs?: StatfsReader;
+}
+
+export interface AfterUploadResult {
+  fileId: number;
+  /** `retained` (kept), a removal outcome, `not-uploaded` (nothing to do in its state) or `busy`. */
+  outcome: 'retained' | Removal['outcome'] | 'not-uploaded' | 'busy';
+  detail: string;
+}
+
+export interface SweepReport {
+  at: number;
+  /** `uploaded` files whose after-upload step had not run (a crash, a restart). */
+  caughtUp: AfterUploadResult[];
+  /** Kept or archived copies whose keepFor ran out, including any that could not be deleted. */
+  expired: Removal[];
+}
+
+export interface RetentionStatus {
+  running: boolean;
+  afterUpload: RetentionSettings['afterUpload'];
+  archiveDir: string;
+  keepForMs?: number;
+  lastSweep?: { at: number; caughtUp: number; expired: number };
+  diskGuard: {
+    enabled: boolean;
+    whenFull: RetentionSettings['diskGuard']['whenFull'];
+    maxBytes?: number;
+    minFreeBytes?: number;
+    capturePaused: boolean;
+    dropNew: boolean;
+    /** The last check, with how many files it removed rather than the whole list. */
+    lastCheck?: Omit<GuardReport, 'removed'> & { removed: number };
+  };
+}
+
+interface RetentionEvents {
+  pause: [CaptureGate];
+  resume: [CaptureGate];
+  /** Something went wrong in a periodic pass (it is also in the queue log). */
+  problem: [string];
+}
+
+/**
+ * What happens to local copies once their upload is confirmed (keep, delete, archive), their
+ * expiry (keepFor), and the disk guard. Only files in `uploaded`/`retained` are ever deleted,
+ * except under the explicit opt-in whenFull "delete-oldest".
+ */
+export class RetentionManager extends EventEmitter<RetentionEvents> {
+  private readonly queue: CaptureQueue;
+  private readonly settings: RetentionSettings;
+  private readonly now: () => number;
+  private readonly locks = new FileLocks();
+  private readonly guard: DiskGuard;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private pass: Promise<void> | undefined;
+  private lastSweep: SweepReport | undefined;
+
+  constructor(queue: CaptureQueue, settings: RetentionSettings, ctx: RetentionContext) {
+    super();
+    const issue = archiveDirIssue(settings, ctx.folders);
+    if (issue) throw new Error(`${issue.path}: ${issue.message} ${issue.hint}`);
+    this.queue = queue;
+    this.settings = settings;
+    this.now = ctx.now ?? Date.now;
+    this.guard = new DiskGuard(queue, settings.diskGuard, this.locks, {
+      folders: ctx.folders,
+      archiveDir: settings.archiveDir,
+      statfs: ctx.statfs,
+      now: this.now,
+    });
+    this.guard.on('pause', (gate) => this.emit('pause', gate));
+    this.guard.on('resume', (gate) => this.emit('resume', gate));
+  }
+
+  /** Called by the uploader once a file's upload is confirmed (state `uploaded`). */
+  async afterUpload(fileId: number): Promise<AfterUploadResult> {
+    const result = await this.locks.run(fileId, () => this.handleUploaded(fileId));
+    return result ?? { fileId, outcome: 'busy', detail: 'Another retention step is working on this file' };
+  }
+
+  private async handleUploaded(fileId: number): Promise<AfterUploadResult> {
+    const record = this.queue.get(fileId);
+    if (record?.state !== 'uploaded') {
+      const where = record ? `is ${record.state}` : 'is not in the queue';
+      return {
+        fileId,
+        outcome: 'not-uploaded',
+        detail: `File ${fileId} ${where}; nothing to do after upload`,
+      };
+    }
+    const keepFor = this.settings.keepForMs;
+    const expiry = keepFor === undefined ? '' : `; deleted ${formatDuration(keepFor)} after upload (keepFor)`;
+    const policy = this.settings.afterUpload;
+    if (policy === 'keep') {
+      const until = keepFor === undefined ? '' : ` until ${new Date(this.now() + keepFor).toISOString()}`;
+      const detail = `Uploaded; kept the local copy ${record.absPath} (retention: keep${expiry})`;
+      this.queue.transition(fileId, 'retained', { reason: `Uploaded; local copy kept${until}` }, detail);
+      return { fileId, outcome: 'retained', detail };
+    }
+    const removal =
+      policy === 'delete'
+        ? await deleteUploadedCopy(this.queue, fileId, 'retention afterUpload is "delete"')
+        : await archiveUploadedCopy(
+            this.queue,
+            fileId,
+            this.settings.archiveDir,
+            `retention afterUpload is "archive"${expiry}`,
+          );
+    if (!removal)
+      return {
+        fileId,
+        outcome: 'not-uploaded',
+        detail: `File ${fileId} is no longer uploaded; nothing to do`,
+      };
+    return { fileId, outcome: removal.outcome, detail: removal.detail };
+  }
+
+  /** One pass: late after-upload steps, then keepFor expiry of kept and archived copies. */
+  sweep(): Promise<SweepReport> {
+    return this.exclusive(async () => {
+      const at = this.now();
+      const caughtUp: AfterUploadResult[] = [];
+      for (const id of this.queue.idsInState('uploaded')) {
+        const result = await this.afterUpload(id);
+        if (result.outcome !== 'busy' && result.outcome !== 'not-uploaded') caughtUp.push(result);
+      }
+      const expired: Removal[] = [];
+      const keepFor = this.settings.keepForMs;
+      if (keepFor !== undefined) {
+        const cutoff = at - keepFor;
+        const why = `kept for ${formatDuration(keepFor)} after upload (keepFor)`;
+        const kinds = [
+          { where: "state = 'retained'", remove: deleteUploadedCopy },
+          {
+            where: `state = 'removed' AND reason LIKE '${ARCHIVED_REASON_PREFIX}%'`,
+            remove: deleteArchivedCopy,
+          },
+        ];
+        for (const kind of kinds) {
+          for (const id of this.changedBefore(kind.where, cutoff)) {
+            const removal = await this.locks.run(id, () => kind.remove(this.queue, id, why));
+            if (removal) expired.push(removal);
+          }
+        }
+      }
+      this.lastSweep = { at, caughtUp, expired };
+      return this.lastSweep;
+    });
+  }
+
+  /** Ids whose state changed before cutoff, oldest first, read page by page so each is seen once. */
+  private *changedBefore(where: string, cutoff: number): Generator<number> {
+    let changedAt = Number.MIN_SAFE_INTEGER;
+    let id = 0;
+    for (;;) {
+      const rows = this.queue.select(
+        `SELECT id, state_changed_at FROM files WHERE ${where} AND state_changed_at < ?
+         AND (state_changed_at > ? OR (state_changed_at = ? AND id > ?)) ORDER BY state_changed_at, id LIMIT 200`,
+        cutoff,
+        changedAt,
+        changedAt,
+        id,
+      );
+      for (const row of rows) {
+        changedAt = Number(row.state_changed_at);
+        id = Number(row.id);
+        yield id;
+      }
+      if (rows.length < 200) return;
+    }
+  }
+
+  /** Runs the disk guard now (the engine may call this when many files arrive between timer ticks). */
+  checkDisk(): Promise<GuardReport> {
+    return this.exclusive(() => this.guard.check());
+  }
+
+  /** whenFull "drop-newest" while the disk is full: the engine should not queue new files. */
+  shouldDropNew(): boolean {
+    return this.guard.shouldDropNew();
+  }
+
+  get capturePaused(): boolean {
+    return this.guard.capturePaused;
+  }
+
+  /** Sweeps and checks the disk now, then every diskGuard.checkInterval. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops the timer and waits for a pass in progress to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.pass;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.pass = this.runPass().finally(() => {
+        if (this.running) this.schedule(this.settings.diskGuard.checkIntervalMs);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async runPass(): Promise<void> {
+    for (const [what, step] of [
+      ['sweep', () => this.sweep()],
+      ['disk check', () => this.checkDisk()],
+    ] as const) {
+      if (!this.running) return;
+      try {
+        await step();
+      } catch (error) {
+        const message = `Retention ${what} failed: ${errorText(error)}`;
+        this.queue.note('retention-problem', message);
+        this.emit('problem', message);
+      }
+    }
+  }
+
+  status(): RetentionStatus {
+    const guard = this.settings.diskGuard;
+    const sweep = this.lastSweep;
+    const check = this.guard.lastReport;
+    return {
+      running: this.running,
+      afterUpload: this.settings.afterUpload,
+      archiveDir: this.settings.archiveDir,
+      keepForMs: this.settings.keepForMs,
+      lastSweep: sweep && { at: sweep.at, caughtUp: sweep.caughtUp.length, expired: sweep.expired.length },
+      diskGuard: {
+        enabled: guard.enabled,
+        whenFull: guard.whenFull,
+        maxBytes: guard.maxBytes,
+        minFreeBytes: guard.minFreeBytes,
+        capturePaused: this.guard.capturePaused,
+        dropNew: this.guard.shouldDropNew(),
+        lastCheck: check && { ...check, removed: check.removed.length },
+      },
+    };
+  }
+
+  /** Sweeps and disk checks never overlap: both delete files and read the totals they change. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,32 @@
+import type { DestinationConfig } from '../../../../shared/upload-config.ts';
+import type { Destination } from '../types.ts';
+import { createFilesystemDestination } from './filesystem.ts';
+import { createLocalDestination } from './local.ts';
+import { createS3Destination, type S3DestinationSettings } from './s3.ts';
+
+export interface DestinationContext {
+  dataDir: string;
+  upload: S3DestinationSettings;
+}
+
+/** The destination the config asks for; none configured means the embedded local demo store. */
+export function createDestination(cfg: DestinationConfig | undefined, ctx: DestinationContext): Destination {
+  if (cfg === undefined) return createLocalDestination(ctx.dataDir);
+  switch (cfg.type) {
+    case 's3':
+      return createS3Destination({ ...cfg, ...ctx.upload });
+    case 'filesystem':
+      return createFilesystemDestination(cfg);
+    case 'local':
+      return createLocalDestination(ctx.dataDir, cfg);
+    default: {
+      const type = (cfg as { type?: unknown }).type;
+      throw new Error(`destination.type: "${String(type)}" is not one of s3, filesystem, local`);
+    }
+  }
+}
+
+export { createFilesystemDestination } from './filesystem.ts';
+export { createLocalDestination, LOCAL_DEMO_LABEL } from './local.ts';
+export { createS3Destination, type S3DestinationSettings } from './s3.ts';
+export { classifyS3Error } from './s3-errors.ts';

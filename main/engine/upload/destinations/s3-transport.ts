@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { S3DestinationConfig } from '../../../../shared/upload-config.ts';
+
+export interface S3TransportSettings {
+  /** Sockets idle this long (and connects that take this long) fail the request. */
+  requestTimeoutMs: number;
+  /** Size of the one keep-alive agent every request shares. */
+  maxSockets: number;
+  /** SDK attempts per request (default 3); the scheduler retries whole uploads on top. */
+  maxAttempts?: number;
+}
+
+function configError(field: string, message: string): Error {
+  return new Error(`destination.${field}: ${message}`);
+}
+
+function readCaBundle(path: string): string[] {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw configError(
+      'caBundle',
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err}); give a PEM file`,
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw configError('caBundle', `${path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  }
+  // `ca` replaces Node's trust store: keep the public roots so AWS and public endpoints still verify.
+  return [...rootCertificates, pem];
+}
+
+/** NO_PROXY entries: host names, .domain suffixes, `*`. */
+function bypassesProxy(host: string, noProxy: string | undefined): boolean {
+  if (!noProxy) return false;
+  return noProxy
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase().replace(/:\d+$/, ''))
+    .filter((entry) => entry !== '')
+    .some(
+      (entry) =>
+        entry === '*' ||
+        host === entry.replace(/^\./, '') ||
+        host.endsWith(entry.startsWith('.') ? entry : `.${entry}`),
+    );
+}
+
+/** The proxy in force for this endpoint: the config's, else HTTPS_PROXY / HTTP_PROXY unless NO_PROXY matches. */
+export function proxyFor(
+  endpoint: URL,
+  configured: string | undefined,
+  env = process.env,
+): string | undefined {
+  if (configured) return configured;
+  const secure = endpoint.protocol === 'https:';
+  const fromEnv = secure
+    ? (env['HTTPS_PROXY'] ?? env['https_proxy'] ?? env['HTTP_PROXY'] ?? env['http_proxy'])
+    : (env['HTTP_PROXY'] ?? env['http_proxy']);
+  if (!fromEnv) return undefined;
+  return bypassesProxy(endpoint.hostname.toLowerCase(), env['NO_PROXY'] ?? env['no_proxy'])
+    ? undefined
+    : fromEnv;
+}
+
+function endpointUrl(cfg: S3DestinationConfig): URL {
+  const raw = cfg.endpoint ?? `https://s3.${cfg.region ?? 'us-east-1'}.amazonaws.com`;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    return url;
+  } catch {
+    throw configError('endpoint', `"${raw}" is not an http:// or https:// URL (e.g. https://s3.example.com)`);
+  }
+}
+
+/** The one agent all requests share: keep-alive, sized to maxSockets, with the CA bundle and proxy applied. */
+function makeAgent(cfg: S3DestinationConfig, endpoint: URL, maxSockets: number): HttpAgent {
+  const options = {
+    keepAlive: true,
+    maxSockets,
+    ...(cfg.caBundle ? { ca: readCaBundle(cfg.caBundle) } : {}),
+  };
+  const secure = endpoint.protocol === 'https:';
+  const proxy = proxyFor(endpoint, cfg.proxy);
+  if (proxy !== undefined) {
+    let proxyUrl: URL;
+    try {
+      proxyUrl = new URL(proxy);
+    } catch {
+      throw configError('proxy', `"${proxy}" is not a URL (e.g. http://proxy.example.com:3128)`);
+    }
+    // HTTPS goes through a CONNECT tunnel; plain HTTP is forwarded as absolute-URI requests (proxies often refuse CONNECT to port 80).
+    return secure ? new HttpsProxyAgent(proxyUrl, options) : new HttpProxyAgent(proxyUrl, options);
+  }
+  return secure ? new HttpsAgent(options) : new HttpAgent(options);
+}
+
+function credentialsOf(cfg: S3DestinationConfig): Pick<S3ClientConfig, 'credentials' | 'profile'> {
+  const c = cfg.credentials;
+  if (!c) return {};
+  const hasKey = Boolean(c.accessKeyId);
+  const hasSecret = Boolean(c.secretAccessKey);
+  if (hasKey !== hasSecret) {
+    throw configError(
+      'credentials',
+      'accessKeyId and secretAccessKey go together: set both, or neither to use a profile or the environment',
+    );
+  }
+  if (hasKey && c.profile) {
+    throw configError('credentials', 'give either accessKeyId/secretAccessKey or profile, not both');
+  }
+  if (hasKey) {
+    return {
+      credentials: {
+        accessKeyId: c.accessKeyId!,
+        secretAccessKey: c.secretAccessKey!,
+        ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+      },
+    };
+  }
+  // A named profile makes the SDK's default chain read ~/.aws/credentials (and skip the environment).
+  return c.profile ? { profile: c.profile } : {};
+}
+
+/** An S3 client for one destination. Throws a plain Error naming the config field when the config is unusable. */
+export function createS3Client(cfg: S3DestinationConfig, settings: S3TransportSettings): S3Client {
+  const endpoint = endpointUrl(cfg);
+  const agent = makeAgent(cfg, endpoint, settings.maxSockets);
+  const secure = endpoint.protocol === 'https:';
+  return new S3Client({
+    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+    region: cfg.region ?? (cfg.endpoint ? 'us-east-1' : process.env['AWS_REGION']),
+    forcePathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined,
+    ...credentialsOf(cfg),
+    // We send Content-MD5 ourselves; the SDK's default trailing checksums break RGW 16.2 and many S3 clones.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: settings.maxAttempts ?? 3,
+    requestHandler: {
+      ...(secure ? { httpsAgent: agent as HttpsAgent } : { httpAgent: agent }),
+      connectionTimeout: settings.requestTimeoutMs,
+      // An idle-socket timeout, not a deadline: a big part on a slow link may take longer, a stalled one may not.
+      socketTimeout: settings.requestTimeoutMs,
+    },
+  });
+}
+
+export function describeEndpoint(cfg: S3DestinationConfig): string {
+  const where = cfg.prefix ? `s3://${cfg.bucket}/${cfg.prefix.replace(/^\/+/, '')}` : `s3://${cfg.bucket}`;
+  return `${where} at ${cfg.endpoint ?? `AWS ${cfg.region ?? process.env['AWS_REGION'] ?? '(default region)'}`}`;
+}

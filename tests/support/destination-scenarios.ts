@@ -1,0 +1,400 @@
+/**
+ * Scenarios every S3-compatible store must pass with the S3 destination, shared by the
+ * s3rver and RGW test files. `store()` is read lazily, inside each test.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { S3DestinationConfig } from '../../shared/upload-config.ts';
+import { createS3Destination, type S3DestinationSettings } from '../../main/engine/upload/destinations/s3.ts';
+import type { Destination } from '../../main/engine/upload/types.ts';
+import {
+  isAbortMultipart,
+  isPutObject,
+  isUploadPart,
+  type RequestLog,
+  startRequestLog,
+} from './destination-request-log.ts';
+import {
+  expectUploadError,
+  MIB,
+  makeSourceFile,
+  replaceContentKeepingStat,
+  sha256Hex,
+  uploadOptions,
+} from './destination-fixtures.ts';
+import { startFaultProxy } from './fault-proxy.ts';
+import { contentMd5, makeTestClient, readObject, type TestS3Server } from './s3-client.ts';
+
+export interface ScenarioStore extends TestS3Server {
+  /** ListParts and ListMultipartUploads work (RGW); s3rver answers NotImplemented / MethodNotAllowed. */
+  listsMultipart: boolean;
+  /** Stores the x-amz-tagging sent with PutObject (s3rver ignores it). */
+  storesTags: boolean;
+}
+
+type Settings = Partial<S3DestinationConfig & S3DestinationSettings>;
+
+export const BUCKET = 'scenarios';
+/** 3 × 5 MiB + a remainder: four parts at the 5 MiB part size. */
+const MULTIPART_SIZE = 15 * MIB + 777;
+
+export function s3DestinationScenarios(store: () => ScenarioStore): void {
+  let dir: string;
+  let client: S3Client;
+  let log: RequestLog;
+  let testNumber = 0;
+  const opened: Destination[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edge-dest-'));
+    client = makeTestClient(store());
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    log = await startRequestLog(store().endpoint);
+  });
+  after(async () => {
+    for (const destination of opened) await destination.close();
+    client?.destroy();
+    await log?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A fresh key prefix per test keeps tests apart in the one bucket. */
+  const newPrefix = () => `t${++testNumber}/`;
+
+  function destination(settings: Settings = {}): Destination {
+    const s = store();
+    const created = createS3Destination({
+      type: 's3',
+      endpoint: log.endpoint,
+      region: s.region,
+      bucket: BUCKET,
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+      partSize: 5 * MIB,
+      multipartThreshold: 8 * MIB,
+      partConcurrency: 2,
+      requestTimeoutMs: 15_000,
+      maxSockets: 8,
+      maxAttempts: 1,
+      ...settings,
+    });
+    opened.push(created);
+    return created;
+  }
+
+  /** Requests the store received for keys under `prefix`, since index `from` of the log. */
+  const requestsFor = (prefix: string, from = 0) =>
+    log.requests.slice(from).filter((r) => r.url.startsWith(`/${BUCKET}/${prefix}`));
+
+  async function isAbsent(key: string): Promise<boolean> {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      return false;
+    } catch (err) {
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return true;
+      throw err;
+    }
+  }
+
+  it('puts a small file with Content-MD5, its sha256 and metadata, and reads back the same bytes', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'small.bin', 64 * 1024, 'cam/small.bin');
+    const result = await destination({ prefix, tagging: true }).upload(file.source, uploadOptions());
+
+    assert.equal(result.key, `${prefix}cam/small.bin`);
+    assert.equal(result.alreadyPresent, false);
+    assert.equal(result.bytesSent, file.data.length);
+    assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), file.source.sha256);
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    assert.equal(head.Metadata?.['sha256'], file.source.sha256);
+    assert.equal(head.Metadata?.['site'], 'test-site');
+    assert.equal(head.ContentType, 'application/octet-stream');
+    const puts = requestsFor(prefix).filter(isPutObject);
+    assert.equal(puts.length, 1);
+    assert.equal(puts[0]?.headers['content-md5'], contentMd5(file.data));
+    assert.equal(puts[0]?.headers['x-amz-tagging'], 'site=test%20site&rule=keep%26send');
+  });
+
+  it('uploads a large file in parts, each with Content-MD5, and reads back the same bytes', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'large.bin', MULTIPART_SIZE);
+    const options = uploadOptions();
+    const result = await destination({ prefix }).upload(file.source, options);
+
+    assert.equal(result.partsSent, 4);
+    assert.equal(result.partsReused, 0);
+    assert.equal(result.bytesSent, MULTIPART_SIZE);
+    assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), file.source.sha256);
+    const parts = requestsFor(prefix).filter(isUploadPart);
+    assert.equal(parts.length, 4);
+    const first = parts.find((r) => /[?&]partNumber=1(&|$)/.test(r.url));
+    assert.equal(first?.headers['content-md5'], contentMd5(file.data.subarray(0, 5 * MIB)));
+    // Progress was saved after the create and after each of the 4 parts, then cleared.
+    assert.deepEqual(
+      options.saves.map((p) => p?.parts.length),
+      [0, 1, 2, 3, 4, undefined],
+    );
+  });
+
+  it('resumes an interrupted multipart upload, sending only the parts the store lacks', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'resume.bin', MULTIPART_SIZE);
+    const first = uploadOptions({
+      onSave: (p) => {
+        if (p && p.parts.length === 2) first.controller.abort();
+      },
+    });
+    await assert.rejects(destination({ prefix, partConcurrency: 1 }).upload(file.source, first), { name: 'AbortError' });
+    const saved = first.lastSaved();
+    assert.ok(saved, 'progress was saved');
+    assert.deepEqual(
+      saved.parts.map((p) => p.partNumber),
+      [1, 2],
+    );
+    assert.ok(await isAbsent(saved.key), 'nothing is visible at the key before completion');
+    if (store().listsMultipart) {
+      const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: saved.key, UploadId: saved.uploadId }));
+      assert.deepEqual(
+        listed.Parts?.map((p) => p.PartNumber),
+        [1, 2],
+      );
+    }
+
+    const mark = log.requests.length;
+    const second = uploadOptions({ resume: saved });
+    const result = await destination({ prefix }).upload(file.source, second);
+    assert.equal(result.partsReused, 2);
+    assert.equal(result.partsSent, 2);
+    assert.equal(result.bytesSent, MULTIPART_SIZE - 10 * MIB);
+    const sentParts = requestsFor(prefix, mark)
+      .filter(isUploadPart)
+      .map((r) => Number(new URL(r.url, 'http://x').searchParams.get('partNumber')))
+      .sort();
+    assert.deepEqual(sentParts, [3, 4]);
+    assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), file.source.sha256);
+    assert.equal(second.lastSaved(), undefined, 'progress is cleared once the object is stored');
+  });
+
+  it('aborts the stale upload and starts over when the file changed since the saved progress', async () => {
+    const prefix = newPrefix();
+    const old = await makeSourceFile(dir, 'changing.bin', MULTIPART_SIZE);
+    const first = uploadOptions({
+      onSave: (p) => {
+        if (p && p.parts.length === 1) first.controller.abort();
+      },
+    });
+    await assert.rejects(destination({ prefix, partConcurrency: 1 }).upload(old.source, first), { name: 'AbortError' });
+    const stale = first.lastSaved();
+    assert.ok(stale);
+
+    const changed = await makeSourceFile(dir, 'changing.bin', MULTIPART_SIZE + 5);
+    const mark = log.requests.length;
+    const second = uploadOptions({ resume: stale });
+    const result = await destination({ prefix }).upload(changed.source, second);
+    assert.equal(result.partsReused, 0);
+    assert.equal(result.partsSent, 4);
+    assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), changed.source.sha256);
+    assert.equal(second.saves[0], undefined, 'the stale progress was dropped first');
+    const aborts = requestsFor(prefix, mark).filter(isAbortMultipart);
+    assert.equal(aborts.length, 1);
+    assert.ok(aborts[0]?.url.includes(stale.uploadId));
+    if (store().listsMultipart) {
+      const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }));
+      assert.deepEqual(uploads.Uploads ?? [], []);
+    }
+  });
+
+  it('sends nothing and reports alreadyPresent when the same content is at the key', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'twice.bin', 10_000);
+    const first = await destination({ prefix }).upload(file.source, uploadOptions());
+    const mark = log.requests.length;
+    const again = await destination({ prefix }).upload(file.source, uploadOptions());
+    assert.deepEqual(again, { key: first.key, alreadyPresent: true, bytesSent: 0 });
+    assert.deepEqual(
+      requestsFor(prefix, mark).map((r) => r.method),
+      ['HEAD'],
+    );
+  });
+
+  it('reports a conflict when a different object is at the key (onConflict: report)', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'taken.bin', 1000);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}taken.bin`, Body: 'someone else' }));
+    const error = await expectUploadError(destination({ prefix }).upload(file.source, uploadOptions()), 'conflict');
+    assert.match(error.message, /onConflict: suffix/);
+    assert.equal((await readObject(client, BUCKET, `${prefix}taken.bin`)).toString(), 'someone else');
+  });
+
+  it('uploads beside different objects as name-1.ext, name-2.ext (onConflict: suffix)', async () => {
+    const prefix = newPrefix();
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}a/b.jpg`, Body: 'original' }));
+    const dest = destination({ prefix, onConflict: 'suffix' });
+    const one = await makeSourceFile(dir, 'one.jpg', 2000, 'a/b.jpg');
+    const two = await makeSourceFile(dir, 'two.jpg', 2000, 'a/b.jpg');
+
+    assert.equal((await dest.upload(one.source, uploadOptions())).key, `${prefix}a/b-1.jpg`);
+    assert.equal((await dest.upload(two.source, uploadOptions())).key, `${prefix}a/b-2.jpg`);
+    const repeat = await dest.upload(one.source, uploadOptions());
+    assert.deepEqual(repeat, { key: `${prefix}a/b-1.jpg`, alreadyPresent: true, bytesSent: 0 });
+    assert.equal(sha256Hex(await readObject(client, BUCKET, `${prefix}a/b-2.jpg`)), two.source.sha256);
+    assert.equal((await readObject(client, BUCKET, `${prefix}a/b.jpg`)).toString(), 'original');
+  });
+
+  it('checks the local file: changed size, vanished, or other bytes behind the same size and mtime', async () => {
+    const prefix = newPrefix();
+    const dest = destination({ prefix });
+    const grown = await makeSourceFile(dir, 'grown.bin', 1000);
+    await writeFile(grown.source.absPath, Buffer.alloc(1001));
+    await expectUploadError(dest.upload(grown.source, uploadOptions()), 'source_changed');
+
+    const gone = await makeSourceFile(dir, 'gone.bin', 1000);
+    await unlink(gone.source.absPath);
+    await expectUploadError(dest.upload(gone.source, uploadOptions()), 'source_vanished');
+
+    const folder = join(dir, 'a-folder');
+    await mkdir(folder);
+    await expectUploadError(dest.upload({ ...gone.source, absPath: folder }, uploadOptions()), 'source_unreadable');
+
+    const swapped = await makeSourceFile(dir, 'swapped.bin', 1000);
+    await replaceContentKeepingStat(swapped, 0, 10);
+    await expectUploadError(dest.upload(swapped.source, uploadOptions()), 'source_changed');
+    assert.equal(requestsFor(prefix).filter(isPutObject).length, 0, 'nothing was sent for any of them');
+  });
+
+  it('never completes a multipart upload whose file changed while its parts were read', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'edited.bin', MULTIPART_SIZE);
+    let edited = false;
+    const options = uploadOptions({
+      onSave: (p) => {
+        if (p && p.parts.length === 1 && !edited) {
+          edited = true;
+          // Same size and mtime: only the sha256 over the parts can notice. Part 3 is read after this.
+          return replaceContentKeepingStat(file, 12 * MIB, 100);
+        }
+      },
+    });
+    const error = await expectUploadError(
+      destination({ prefix, partConcurrency: 1 }).upload(file.source, options),
+      'source_changed',
+    );
+    assert.match(error.message, /sha256/);
+    assert.ok(await isAbsent(`${prefix}edited.bin`));
+  });
+
+  it('says not_found for a missing bucket, on upload and on probe', async () => {
+    const dest = destination({ bucket: 'no-such-bucket-here' });
+    const file = await makeSourceFile(dir, 'nobucket.bin', 100);
+    await expectUploadError(dest.upload(file.source, uploadOptions()), 'not_found');
+    await expectUploadError(dest.probe(), 'not_found');
+  });
+
+  it('says auth for wrong credentials, on upload and on probe', async () => {
+    const dest = destination({ credentials: { accessKeyId: 'WRONGKEY', secretAccessKey: 'wrong-secret' } });
+    const file = await makeSourceFile(dir, 'badkey.bin', 100);
+    await expectUploadError(dest.upload(file.source, uploadOptions()), 'auth');
+    await expectUploadError(dest.probe(), 'auth');
+    const wrongSecret = destination({
+      credentials: { accessKeyId: store().accessKeyId, secretAccessKey: 'wrong-secret' },
+    });
+    await expectUploadError(wrongSecret.upload(file.source, uploadOptions()), 'auth');
+  });
+
+  it('probes a reachable bucket without error', async () => {
+    await destination().probe();
+  });
+
+  it('says offline when the store refuses connections or stalls past the request timeout', async () => {
+    const port = Number(new URL(store().endpoint).port);
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port });
+    try {
+      const file = await makeSourceFile(dir, 'down.bin', 1000);
+      await proxy.setMode({ mode: 'refuse' });
+      const refused = destination({ endpoint: proxy.endpoint });
+      await expectUploadError(refused.upload(file.source, uploadOptions()), 'offline');
+      await expectUploadError(refused.probe(), 'offline');
+
+      await proxy.setMode({ mode: 'stall' });
+      const stalled = destination({ endpoint: proxy.endpoint, requestTimeoutMs: 300 });
+      await expectUploadError(stalled.upload(file.source, uploadOptions()), 'offline');
+      await expectUploadError(stalled.probe(), 'offline');
+    } finally {
+      await proxy.setMode({ mode: 'pass' });
+      await proxy.close();
+    }
+  });
+
+  it('says offline when the connection is cut mid-transfer, leaves nothing at the key, then resumes', async () => {
+    const prefix = newPrefix();
+    const port = Number(new URL(store().endpoint).port);
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port });
+    try {
+      const dest = destination({ prefix, endpoint: proxy.endpoint, partConcurrency: 1, maxSockets: 1 });
+      const small = await makeSourceFile(dir, 'cut-small.bin', 3 * MIB);
+      await proxy.setMode({ mode: 'cut', afterBytes: MIB });
+      await expectUploadError(dest.upload(small.source, uploadOptions()), 'offline');
+      assert.ok(await isAbsent(`${prefix}cut-small.bin`));
+
+      // One connection: HEAD, create and part 1 pass; part 2 is cut after 2 MiB of its body.
+      const large = await makeSourceFile(dir, 'cut-large.bin', MULTIPART_SIZE);
+      await proxy.setMode({ mode: 'cut', afterBytes: 7 * MIB });
+      const first = uploadOptions();
+      await expectUploadError(dest.upload(large.source, first), 'offline');
+      assert.ok(await isAbsent(`${prefix}cut-large.bin`));
+      const saved = first.lastSaved();
+      // Usually [1]; a keep-alive connection the store closed meanwhile gives the next one a fresh budget.
+      assert.ok(saved && saved.parts.length >= 1 && saved.parts.length < 4, 'some but not all parts were saved');
+
+      await proxy.setMode({ mode: 'pass' });
+      const result = await dest.upload(large.source, uploadOptions({ resume: saved }));
+      assert.equal(result.partsReused, saved.parts.length);
+      assert.equal(result.partsSent, 4 - saved.parts.length);
+      assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), large.source.sha256);
+    } finally {
+      await proxy.setMode({ mode: 'pass' });
+      await proxy.close();
+    }
+  });
+
+  it('aborts orphaned multipart uploads under its prefix that the queue does not track', async () => {
+    const prefix = newPrefix();
+    const start = (key: string) =>
+      client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key })).then((r) => r.UploadId ?? '');
+    const orphan = await start(`${prefix}orphan.bin`);
+    const tracked = await start(`${prefix}tracked.bin`);
+    const foreign = await start(`elsewhere/${prefix}foreign.bin`);
+    const dest = destination({ prefix });
+
+    const aborted = await dest.abortOrphans(new Set([tracked]), 0);
+    if (!store().listsMultipart) {
+      assert.equal(aborted, 0, 'a store that cannot list uploads has none to abort');
+      return;
+    }
+    assert.equal(aborted, 1);
+    const left = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    const ids = (left.Uploads ?? []).map((u) => u.UploadId);
+    assert.ok(!ids.includes(orphan));
+    assert.ok(ids.includes(tracked) && ids.includes(foreign));
+    assert.equal(await dest.abortOrphans(new Set(), 60 * 60 * 1000), 0, 'young uploads are left alone');
+  });
+
+  it('sends a 0-byte file as a single PUT even when multipartThreshold is 0', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'empty.bin', 0);
+    const result = await destination({ prefix, multipartThreshold: 0 }).upload(file.source, uploadOptions());
+    assert.equal((await readObject(client, BUCKET, result.key)).length, 0);
+    assert.equal(result.partsSent, undefined);
+  });
+}
