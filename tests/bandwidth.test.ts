@@ -1,7 +1,12 @@
 /** Bandwidth limits: rclone-style specs, weekly timetables, and the shared token bucket. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BandwidthLimiter, BandwidthSpecError, parseBandwidth, parseRate } from '../main/engine/upload/bandwidth.ts';
+import {
+  BandwidthLimiter,
+  BandwidthSpecError,
+  parseBandwidth,
+  parseRate,
+} from '../main/engine/upload/bandwidth.ts';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -58,7 +63,11 @@ describe('parseBandwidth', () => {
 
     const night = parseBandwidth('08:00,1M 23:00,256k');
     assert.equal(night.limitAt(at(2, 23, 30)), 256 * KiB);
-    assert.equal(night.limitAt(at(3, 2, 0)), 256 * KiB, 'after midnight the previous evening entry still holds');
+    assert.equal(
+      night.limitAt(at(3, 2, 0)),
+      256 * KiB,
+      'after midnight the previous evening entry still holds',
+    );
     assert.equal(night.limitAt(at(0, 0, 0)), 256 * KiB, 'Monday 00:00 wraps to Sunday 23:00');
     assert.equal(night.limitAt(at(3, 8, 0)), MiB);
   });
@@ -98,12 +107,15 @@ describe('parseBandwidth', () => {
       ['   ', /empty/],
     ];
     for (const [spec, expected] of cases) {
-      assert.throws(() => parseBandwidth(spec), (error: unknown) => {
-        assert.ok(error instanceof BandwidthSpecError, `${spec}: ${String(error)}`);
-        assert.match(error.message, expected);
-        assert.ok(error.hint.length > 0);
-        return true;
-      });
+      assert.throws(
+        () => parseBandwidth(spec),
+        (error: unknown) => {
+          assert.ok(error instanceof BandwidthSpecError, `${spec}: ${String(error)}`);
+          assert.match(error.message, expected);
+          assert.ok(error.hint.length > 0);
+          return true;
+        },
+      );
     }
     assert.throws(() => parseBandwidth(0), /not a usable bandwidth limit/);
   });
@@ -121,7 +133,10 @@ describe('BandwidthLimiter', () => {
       taken += chunk;
     }
     const rate = taken / ((performance.now() - started) / 1000);
-    assert.ok(Math.abs(rate - limit) / limit < 0.15, `average ${Math.round(rate)} B/s against a limit of ${limit}`);
+    assert.ok(
+      Math.abs(rate - limit) / limit < 0.15,
+      `average ${Math.round(rate)} B/s against a limit of ${limit}`,
+    );
   });
 
   test('uploads in parallel share one limit, served in turn', async () => {
@@ -166,6 +181,10 @@ describe('BandwidthLimiter', () => {
     await assert.rejects(stuck, /stopping/);
     limiter.setTimetable(parseBandwidth('off'));
     await next;
-    await assert.rejects(limiter.take(1, controller.signal), /stopping/, 'an already-aborted signal fails at once');
+    await assert.rejects(
+      limiter.take(1, controller.signal),
+      /stopping/,
+      'an already-aborted signal fails at once',
+    );
   });
 });

@@ -9,8 +9,12 @@ import { resolveUploadSettings, uploadConfigIssues } from '../main/engine/upload
 const MiB = 1024 * 1024;
 
 // ajv is CommonJS; its default export is the class.
-type AjvClass = new (options: Record<string, unknown>) => {
-  compile(schema: unknown): ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] };
+type AjvClass = new (
+  options: Record<string, unknown>,
+) => {
+  compile(
+    schema: unknown,
+  ): ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] };
 };
 const Ajv = createRequire(import.meta.url)('ajv') as { default: AjvClass };
 
@@ -122,13 +126,23 @@ describe('schema fragments', () => {
   test('valid destinations and upload sections pass', () => {
     const ok = [
       { type: 's3', bucket: 'captures', endpoint: 'http://127.0.0.1:9000', prefix: 'edge/', tagging: true },
-      { type: 's3', bucket: 'captures', credentials: { profile: 'edge' }, objectLock: { mode: 'GOVERNANCE', days: 30 } },
+      {
+        type: 's3',
+        bucket: 'captures',
+        credentials: { profile: 'edge' },
+        objectLock: { mode: 'GOVERNANCE', days: 30 },
+      },
       { type: 'filesystem', path: '/mnt/scale/captures', fsync: false, onConflict: 'suffix' },
       { type: 'local' },
     ];
     for (const value of ok) assert.equal(destination(value), true, JSON.stringify(destination.errors));
     assert.equal(
-      upload({ concurrency: 8, partSize: '16MiB', backoff: { initial: '1s' }, bandwidth: '08:00,512k 18:00,off' }),
+      upload({
+        concurrency: 8,
+        partSize: '16MiB',
+        backoff: { initial: '1s' },
+        bandwidth: '08:00,512k 18:00,off',
+      }),
       true,
       JSON.stringify(upload.errors),
     );
@@ -160,7 +174,8 @@ describe('schema fragments', () => {
       for (const [name, child] of Object.entries((node.properties as Record<string, unknown>) ?? {})) {
         walk(child, `${path}/${name}`);
       }
-      for (const [index, branch] of ((node.oneOf as unknown[]) ?? []).entries()) walk(branch, `${path}/oneOf/${index}`);
+      for (const [index, branch] of ((node.oneOf as unknown[]) ?? []).entries())
+        walk(branch, `${path}/oneOf/${index}`);
     };
     walk(DESTINATION_SCHEMA, '/destination');
     walk(UPLOAD_SCHEMA, '/upload');

@@ -1,9 +1,13 @@
 /** What travels with each object: S3-safe user metadata and object tags built from the queue record. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Inspection } from '../shared/inspection.ts';
 import type { FileRecord } from '../main/engine/queue/types.ts';
-import { buildObjectMetadata, buildObjectTags, METADATA_BUDGET_BYTES } from '../main/engine/upload/metadata.ts';
+import {
+  buildObjectMetadata,
+  buildObjectTags,
+  METADATA_BUDGET_BYTES,
+} from '../main/engine/upload/metadata.ts';
+import type { Inspection } from '../shared/inspection.ts';
 
 const ctx = { site: 'plant-7', device: 'cam-2' };
 const mtimeMs = Date.UTC(2024, 4, 17, 6, 30, 0);
@@ -39,7 +43,10 @@ function record(overrides: Partial<FileRecord> = {}, inspection: Partial<Inspect
 }
 
 function metadataBytes(metadata: Record<string, string>): number {
-  return Object.entries(metadata).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  return Object.entries(metadata).reduce(
+    (sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v),
+    0,
+  );
 }
 
 describe('buildObjectMetadata', () => {
@@ -131,7 +138,9 @@ describe('buildObjectMetadata', () => {
             decidedAt: 0,
           },
         },
-        { tags: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`pii:custom-detector-${i}`, i + 1])) },
+        {
+          tags: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`pii:custom-detector-${i}`, i + 1])),
+        },
       ),
       ctx,
     );
@@ -140,7 +149,10 @@ describe('buildObjectMetadata', () => {
     assert.ok(metadata.pii?.startsWith('custom-detector-0=1,'));
     assert.ok(metadataBytes(metadata) <= METADATA_BUDGET_BYTES, `${metadataBytes(metadata)} bytes`);
     assert.ok(metadataBytes(metadata) < 2048);
-    assert.ok(Object.keys(metadata).some((key) => key.startsWith('note-')), 'extras fill what room is left');
+    assert.ok(
+      Object.keys(metadata).some((key) => key.startsWith('note-')),
+      'extras fill what room is left',
+    );
   });
 });
 
@@ -160,7 +172,10 @@ describe('buildObjectTags', () => {
             decidedAt: 0,
           },
         },
-        { tags: { 'pii:email': 2, 'pii:iban': 1 }, predictions: { modelVersion: 'v3', items: [{ label: 'dent', score: 0.8 }] } },
+        {
+          tags: { 'pii:email': 2, 'pii:iban': 1 },
+          predictions: { modelVersion: 'v3', items: [{ label: 'dent', score: 0.8 }] },
+        },
       ),
       ctx,
     );

@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import type { UploadConfig } from '../shared/upload-config.ts';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import type { FileRecord, QueueChange } from '../main/engine/queue/types.ts';
+import { BandwidthSpecError } from '../main/engine/upload/bandwidth.ts';
 import { createFilesystemDestination } from '../main/engine/upload/destinations/filesystem.ts';
 import { resolveUploadSettings } from '../main/engine/upload/settings.ts';
 import {
@@ -22,6 +23,7 @@ import {
   type UploadSource,
 } from '../main/engine/upload/types.ts';
 import { Uploader } from '../main/engine/upload/uploader.ts';
+import type { UploadConfig } from '../shared/upload-config.ts';
 
 type Fault = (source: UploadSource, call: number) => UploadError | undefined;
 
@@ -124,7 +126,12 @@ async function harness(
   await mkdir(captures, { recursive: true });
   await mkdir(store, { recursive: true });
   const queue = new CaptureQueue(join(dir, 'queue.db'), { durability: 'normal' });
-  const real = createFilesystemDestination({ type: 'filesystem', path: store, fsync: false, onConflict: options.onConflict });
+  const real = createFilesystemDestination({
+    type: 'filesystem',
+    path: store,
+    fsync: false,
+    onConflict: options.onConflict,
+  });
   const destination = new FaultyDestination(real);
   const settings = resolveUploadSettings({
     backoff: { initial: 10, max: 40 },
@@ -158,7 +165,13 @@ async function queueFile(
   await mkdir(dirname(absPath), { recursive: true });
   await writeFile(absPath, content);
   const info = await stat(absPath);
-  const { id } = h.queue.discover({ folderId: 'cam', relPath: name, absPath, size: info.size, mtimeMs: info.mtimeMs });
+  const { id } = h.queue.discover({
+    folderId: 'cam',
+    relPath: name,
+    absPath,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+  });
   h.queue.saveInspection(id, {
     size: info.size,
     mtimeMs: info.mtimeMs,
@@ -276,7 +289,9 @@ describe('Uploader: the happy path and scheduling', () => {
   test('never more than `concurrency` uploads at once', async () => {
     const h = await harness({ upload: { concurrency: 2 } });
     h.destination.delayMs = 30;
-    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => queueFile(h, `f${i}.txt`, `file ${i}`)));
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => queueFile(h, `f${i}.txt`, `file ${i}`)),
+    );
     let mostInFlight = 0;
     h.uploader.start();
     await waitFor(() => {
@@ -329,7 +344,10 @@ describe('Uploader: the happy path and scheduling', () => {
     h.uploader.start();
     await waitFor(() => h.uploader.status().inFlight.length === 2, 'both uploads to start');
     h.queue.markVanished(join(h.captures, 'a.txt'));
-    await waitFor(() => !h.uploader.status().inFlight.some((job) => job.fileId === id), 'the upload to be dropped');
+    await waitFor(
+      () => !h.uploader.status().inFlight.some((job) => job.fileId === id),
+      'the upload to be dropped',
+    );
     assert.equal(stateOf(h, id), 'vanished');
     h.destination.hold = false;
     await h.uploader.stop();
@@ -337,6 +355,32 @@ describe('Uploader: the happy path and scheduling', () => {
     h.uploader.start();
     await waitFor(() => stateOf(h, other) === 'uploaded', 'the other upload');
     assert.equal(stateOf(h, id), 'vanished');
+  });
+});
+
+describe('Uploader: housekeeping', () => {
+  test('the bandwidth limit can be changed at run time, and bad specs are refused', async () => {
+    const h = await harness({ upload: { bandwidth: '10M' } });
+    assert.equal(h.uploader.status().bandwidthLimit, 10 * 1024 * 1024);
+    h.uploader.setBandwidth('512k');
+    assert.equal(h.uploader.status().bandwidthLimit, 512 * 1024);
+    h.uploader.setBandwidth('off');
+    assert.equal(h.uploader.status().bandwidthLimit, undefined);
+    assert.throws(() => h.uploader.setBandwidth('fast'), BandwidthSpecError);
+  });
+
+  test('leftovers of interrupted copies at the store are cleaned up at start', async () => {
+    const h = await harness();
+    const stale = join(h.store, 'plant-7', '.edge-capture-tmp-0123abcd');
+    const fresh = join(h.store, 'plant-7', '.edge-capture-tmp-4567ef01');
+    await mkdir(dirname(stale), { recursive: true });
+    await writeFile(stale, 'half a copy');
+    await writeFile(fresh, 'a copy in progress');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(stale, twoHoursAgo, twoHoursAgo);
+    h.uploader.start();
+    await waitFor(() => !existsSync(stale), 'the stale temp file to go');
+    assert.equal(existsSync(fresh), true, 'a recent one may belong to a copy still running');
   });
 });
 
@@ -378,13 +422,16 @@ describe('Uploader: failures', () => {
   test('throttled: retried after a backoff no shorter than Retry-After, without counting attempts', async () => {
     const h = await harness({ upload: { maxAttempts: 1 } });
     h.destination.faults.set('plant-7/cam/busy.txt', (_, call) =>
-      call <= 2 ? new UploadError('throttled', 'SlowDown: reduce your request rate', { retryAfterMs: 40 }) : undefined,
+      call <= 2
+        ? new UploadError('throttled', 'SlowDown: reduce your request rate', { retryAfterMs: 40 })
+        : undefined,
     );
     const id = await queueFile(h, 'busy.txt', 'busy');
     const waits: number[] = [];
     h.queue.on('change', (changes) => {
       for (const change of changes) {
-        if (change.fileId === id && change.to === 'failed') waits.push(h.queue.get(id)!.nextAttemptAt! - change.at);
+        if (change.fileId === id && change.to === 'failed')
+          waits.push(h.queue.get(id)!.nextAttemptAt! - change.at);
       }
     });
     h.uploader.start();
@@ -399,11 +446,17 @@ describe('Uploader: failures', () => {
 
   test('a poison file is quarantined after maxAttempts while the others upload', async () => {
     const h = await harness({ upload: { maxAttempts: 3, concurrency: 1 } });
-    h.destination.faults.set('plant-7/cam/poison.txt', () => new UploadError('bad_request', 'InvalidArgument: bad header'));
+    h.destination.faults.set(
+      'plant-7/cam/poison.txt',
+      () => new UploadError('bad_request', 'InvalidArgument: bad header'),
+    );
     const poison = await queueFile(h, 'poison.txt', 'poison', { priority: 9 });
     const good = await Promise.all(['a', 'b', 'c'].map((name) => queueFile(h, `${name}.txt`, name)));
     h.uploader.start();
-    await waitFor(() => stateOf(h, poison) === 'quarantined' && allIn(h, good, 'uploaded'), 'the queue to settle');
+    await waitFor(
+      () => stateOf(h, poison) === 'quarantined' && allIn(h, good, 'uploaded'),
+      'the queue to settle',
+    );
     const record = h.queue.get(poison)!;
     assert.equal(record.attempts, 3);
     assert.equal(record.lastError, 'InvalidArgument: bad header');
@@ -426,15 +479,46 @@ describe('Uploader: failures', () => {
     await waitFor(() => allIn(h, ids, 'uploaded'), 'uploads once the key is fixed');
   });
 
-  test("permission refused for one key only counts against that file, not the store", async () => {
+  test('permission refused for one key only counts against that file, not the store', async () => {
     const h = await harness({ upload: { maxAttempts: 2 } });
-    h.destination.faults.set('plant-7/cam/secret.txt', () => new UploadError('permission', 'AccessDenied on secret.txt'));
+    h.destination.faults.set(
+      'plant-7/cam/secret.txt',
+      () => new UploadError('permission', 'AccessDenied on secret.txt'),
+    );
     const secret = await queueFile(h, 'secret.txt', 'secret');
     const others = await Promise.all(['a', 'b'].map((name) => queueFile(h, `${name}.txt`, name)));
     h.uploader.start();
-    await waitFor(() => stateOf(h, secret) === 'quarantined' && allIn(h, others, 'uploaded'), 'the queue to settle');
+    await waitFor(
+      () => stateOf(h, secret) === 'quarantined' && allIn(h, others, 'uploaded'),
+      'the queue to settle',
+    );
     assert.equal(h.queue.get(secret)!.attempts, 2);
     assert.deepEqual(h.statusEvents, [], 'the uploader never paused');
+  });
+
+  test('permission refused while the store is too busy to answer a probe: retried, nothing counted', async () => {
+    const h = await harness({ upload: { maxAttempts: 1 } });
+    let probeBusy = true;
+    const realProbe = h.destination.probe.bind(h.destination);
+    h.destination.probe = async (signal) => {
+      if (probeBusy) throw new UploadError('server', 'InternalError: try again');
+      return realProbe(signal);
+    };
+    h.destination.faults.set('plant-7/cam/a.txt', (_, call) =>
+      call === 1 ? new UploadError('permission', 'AccessDenied') : undefined,
+    );
+    const id = await queueFile(h, 'a.txt', 'a');
+    const failed = new Promise<void>((resolve) =>
+      h.queue.on('change', (changes) => {
+        if (changes.some((change) => change.fileId === id && change.to === 'failed')) resolve();
+      }),
+    );
+    h.uploader.start();
+    await failed;
+    probeBusy = false;
+    await waitFor(() => stateOf(h, id) === 'uploaded', 'the retry');
+    assert.equal(h.queue.get(id)!.attempts, 0);
+    assert.deepEqual(h.statusEvents, [], 'a busy store is not a reason to pause');
   });
 
   test('a different object at the key puts the file in `conflict`', async () => {

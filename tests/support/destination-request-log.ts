@@ -25,7 +25,8 @@ export function isUploadPart(r: LoggedRequest): boolean {
 }
 
 export function isPutObject(r: LoggedRequest): boolean {
-  return r.method === 'PUT' && !r.url.includes('?');
+  // The SDK adds ?x-id=PutObject; sub-resources (parts, tagging, acl) are other operations.
+  return r.method === 'PUT' && !/[?&](uploadId|partNumber|tagging|acl|retention)=/.test(r.url);
 }
 
 export function isAbortMultipart(r: LoggedRequest): boolean {

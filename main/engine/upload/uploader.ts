@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { formatBytes, formatDuration } from '../config/units.ts';
+import { formatDuration } from '../config/units.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord, QueueChange } from '../queue/types.ts';
 import { BandwidthLimiter, formatRate, parseBandwidth } from './bandwidth.ts';
 import { asUploadError, Connectivity, PAUSE_KINDS, type PauseReason } from './connectivity.ts';
 import { busyStoreOutcome, countedOutcome, type FailureOutcome, sourceOutcome } from './failure-policy.ts';
-import { buildObjectMetadata, buildObjectTags } from './metadata.ts';
 import { RateMeter } from './rate-meter.ts';
 import { nextRetryAt, nextUploads, trackedUploadIds } from './scheduler-queries.ts';
 import type { UploadSettings } from './settings.ts';
-import type { Destination, MultipartProgress, UploadError, UploadResult, UploadSource } from './types.ts';
+import type { Destination, MultipartProgress, UploadError, UploadResult } from './types.ts';
+import { buildUploadSource, resumableProgress, successDetail } from './upload-source.ts';
 
 export interface UploaderContext {
   site: string;
@@ -209,8 +209,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const at = nextRetryAt(this.queue);
-    if (at === undefined) return;
-    const delay = Math.min(Math.max(at - this.now(), 0) + 5, LONGEST_TIMER_MS);
+    // A file already due waits for a free slot, and a finishing upload pumps again anyway.
+    if (at === undefined || at <= this.now()) return;
+    const delay = Math.min(at - this.now() + 5, LONGEST_TIMER_MS);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.schedulePump();
@@ -238,9 +239,10 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private async run(job: Job): Promise<void> {
     let result: UploadResult;
     try {
-      const source = this.sourceFor(job.record);
+      const device = this.ctx.deviceFor?.(job.record.folderId) ?? this.ctx.device;
+      const source = buildUploadSource(job.record, { site: this.ctx.site, device });
       result = await this.destination.upload(source, {
-        resume: resumable(job.record.upload),
+        resume: resumableProgress(job.record.upload),
         saveProgress: (progress) => this.saveProgress(job, progress),
         signal: job.controller.signal,
         throttle: this.limiter,
@@ -254,26 +256,6 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       return;
     }
     this.succeeded(job, result);
-  }
-
-  private sourceFor(record: FileRecord): UploadSource {
-    const sha256 = record.sha256 ?? record.inspection?.sha256;
-    const objectKey = record.objectKey ?? record.decision?.objectKey;
-    if (!sha256 || !objectKey) {
-      throw new Error(`${record.relPath} was queued without ${sha256 ? 'an object key' : 'a content hash'}`);
-    }
-    const ctx = { site: this.ctx.site, device: this.ctx.deviceFor?.(record.folderId) ?? this.ctx.device };
-    return {
-      fileId: record.id,
-      absPath: record.absPath,
-      size: record.size,
-      mtimeMs: record.mtimeMs,
-      sha256,
-      contentType: record.contentType ?? record.inspection?.contentType ?? 'application/octet-stream',
-      objectKey,
-      metadata: buildObjectMetadata(record, ctx),
-      tags: buildObjectTags(record, ctx),
-    };
   }
 
   /** Persists multipart progress, unless the file has meanwhile been moved on by someone else. */
@@ -303,7 +285,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       id,
       'uploaded',
       { objectKey: result.key, upload: null, lastError: null, nextAttemptAt: null },
-      this.successDetail(job.record, result),
+      successDetail(this.destination, job.record, result),
     );
     try {
       this.ctx.onUploaded?.(updated);
@@ -311,18 +293,6 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     } catch (error) {
       this.queue.note('upload', `after uploading ${updated.relPath}: ${asUploadError(error).message}`);
     }
-  }
-
-  private successDetail(record: FileRecord, result: UploadResult): string {
-    const where = this.destination.isLocalDemo
-      ? 'local demo key'
-      : this.destination.kind === 's3'
-        ? 's3 key'
-        : 'file';
-    let detail = `uploaded ${formatBytes(record.size)} as ${where} ${result.key}`;
-    if (result.alreadyPresent) detail += ' (already present)';
-    if (result.partsReused) detail += `; resumed, ${result.partsReused} part(s) reused`;
-    return detail;
   }
 
   private async failed(job: Job, thrown: unknown): Promise<void> {
@@ -335,8 +305,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     // upload instead of quarantining the whole queue; the second counts against this file only.
     if (storeWide && error.kind !== 'offline' && !this.stopping && this.connectivity.online) {
       const storeProblem = await this.connectivity.check();
-      storeWide = storeProblem !== undefined;
-      if (storeProblem && PAUSE_KINDS.has(storeProblem.kind)) error = storeProblem;
+      // A store too busy even for the probe is a busy store: retry later, count nothing.
+      storeWide = storeProblem !== undefined && PAUSE_KINDS.has(storeProblem.kind);
+      if (storeProblem) error = storeProblem;
     }
     job.settling = true;
     const current = this.queue.get(id);
@@ -423,11 +394,4 @@ function abort(job: Job, why: 'stop' | 'superseded'): void {
   if (job.abortedFor) return;
   job.abortedFor = why;
   job.controller.abort(new Error(why === 'stop' ? 'uploader stopping' : 'file moved on while uploading'));
-}
-
-function resumable(upload: unknown): MultipartProgress | undefined {
-  const progress = upload as Partial<MultipartProgress> | undefined;
-  return typeof progress?.uploadId === 'string' && Array.isArray(progress.parts)
-    ? (progress as MultipartProgress)
-    : undefined;
 }

@@ -26,8 +26,11 @@ export function candidateKeys(baseKey: string): string[] {
   return keys;
 }
 
-/** What is at a key, compared with the file we are about to send. */
-export type KeyState = 'absent' | 'same' | 'different';
+/**
+ * What is at a key, compared with the file we are about to send. `damaged`: an object that
+ * claims our sha256 but has the wrong size (a cut upload some stores keep): ours to replace.
+ */
+export type KeyState = 'absent' | 'same' | 'different' | 'damaged';
 
 export interface ResolvedKey {
   key: string;
@@ -46,7 +49,7 @@ export async function resolveTargetKey(
   const keys = onConflict === 'suffix' ? candidateKeys(baseKey) : [baseKey];
   for (const key of keys) {
     const state = await stateOf(key);
-    if (state === 'absent') return { key, alreadyPresent: false };
+    if (state === 'absent' || state === 'damaged') return { key, alreadyPresent: false };
     if (state === 'same') return { key, alreadyPresent: true };
   }
   if (onConflict === 'report') {

@@ -107,12 +107,13 @@ export async function headObject(
 export async function keyState(
   target: S3Target,
   key: string,
-  sha256: string,
+  source: Pick<UploadSource, 'sha256' | 'size'>,
   signal?: AbortSignal,
 ): Promise<KeyState> {
   const head = await headObject(target, key, signal);
   if (head === undefined) return 'absent';
-  return head.Metadata?.[SHA256_METADATA_KEY] === sha256 ? 'same' : 'different';
+  if (head.Metadata?.[SHA256_METADATA_KEY] !== source.sha256) return 'different';
+  return head.ContentLength === source.size ? 'same' : 'damaged';
 }
 
 /** Reads back what the store holds and proves it is our file: size and our sha256 metadata. */

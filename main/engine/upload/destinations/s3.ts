@@ -149,19 +149,19 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
       resume = undefined;
     }
     if (resume) {
-      const state = await keyState(target, resume.key, source.sha256, options.signal);
+      const state = await keyState(target, resume.key, source, options.signal);
       if (state === 'same') {
         // An earlier attempt completed but died before recording it.
         await options.saveProgress(undefined);
         return { key: resume.key, alreadyPresent: true, bytesSent: 0 };
       }
-      if (state === 'absent') return putMultipart(source, resume.key, options, resume);
+      if (state === 'absent' || state === 'damaged') return putMultipart(source, resume.key, options, resume);
       // Someone else wrote a different object there meanwhile: choose the key afresh.
       await discard(resume, options);
     }
 
     const resolved = await resolveTargetKey(baseKey, onConflict, (key) =>
-      keyState(target, key, source.sha256, options.signal),
+      keyState(target, key, source, options.signal),
     );
     if (resolved.alreadyPresent) return { key: resolved.key, alreadyPresent: true, bytesSent: 0 };
     if (source.size > 0 && source.size >= cfg.multipartThreshold) {
