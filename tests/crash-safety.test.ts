@@ -40,6 +40,19 @@ rules:
 );
 after(() => site.cleanup());
 
+const dbPath = join(site.dataDir, 'queue.db');
+
+function decidedSoFar(): number {
+  if (!existsSync(dbPath)) return 0;
+  const queue = new CaptureQueue(dbPath, { readOnly: true });
+  try {
+    const counts = queue.counts();
+    return counts.queued + counts.skipped + counts.held;
+  } finally {
+    queue.close();
+  }
+}
+
 function startEngine(): ChildProcess {
   return spawn(process.execPath, [CLI, 'run', '--config', site.configPath, '--json'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -56,7 +69,7 @@ test('kill -9 at random moments loses no file and records none twice', async () 
       const path = join(site.captures, `batch${i % 7}`, `capture_${String(i).padStart(5, '0')}.${ext}`);
       await dropFile(path, `capture ${i}\n${'x'.repeat(i % 300)}`);
       written.push(path);
-      if (i % 25 === 0) await delay(20);
+      if (i % 10 === 0) await delay(40);
     }
     writing = false;
   })();
@@ -67,22 +80,39 @@ test('kill -9 at random moments loses no file and records none twice', async () 
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return seed / 2 ** 31;
   };
+  let killsMidWork = 0;
   while (writing || kills < 5) {
+    const before = decidedSoFar();
     const child = startEngine();
-    await delay(150 + random() * 900);
+    await delay(300 + random() * 1200);
+    const progressed = decidedSoFar() > before;
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     kills++;
+    if (progressed) killsMidWork++;
   }
   await writer;
   assert.ok(kills >= 5, 'the engine was killed at least five times');
+  assert.ok(killsMidWork >= 3, `at least three kills hit an engine that was deciding files (${killsMidWork})`);
 
   // A final clean run picks up everything left.
   const child = startEngine();
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
-  const dbPath = join(site.dataDir, 'queue.db');
   await waitFor(() => existsSync(dbPath), 'the queue database');
+  await waitFor(
+    () => {
+      const queue = new CaptureQueue(dbPath, { readOnly: true });
+      try {
+        const beat = JSON.parse(queue.getMeta('heartbeat') ?? '{}');
+        return beat.pid === child.pid && beat.running === true;
+      } finally {
+        queue.close();
+      }
+    },
+    'the final engine to be up',
+    30_000,
+  );
   await waitFor(
     () => {
       const queue = new CaptureQueue(dbPath, { readOnly: true });

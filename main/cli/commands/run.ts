@@ -28,6 +28,11 @@ export async function runEngine(
   logger: Logger,
   extra?: { onStop?: () => Promise<void> },
 ): Promise<number> {
+  // Listen for stop signals before starting, so a SIGTERM during start-up still stops cleanly.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   let engine: CaptureEngine;
   try {
     engine = new CaptureEngine(config);
@@ -61,11 +66,7 @@ export async function runEngine(
     if (logger.json) logger.log('info', 'status', countsFields(engine));
   }, 10_000);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopRequested;
   // A second Ctrl-C while stopping quits at once; the queue is safe either way.
   process.once('SIGINT', () => process.exit(130));
   clearInterval(progress);

@@ -3,6 +3,7 @@ import {
   type HeadObjectCommandOutput,
   ListObjectsV2Command,
   type ObjectLockMode,
+  PutObjectRetentionCommand,
   type S3Client,
   type StorageClass,
 } from '@aws-sdk/client-s3';
@@ -138,4 +139,33 @@ export async function verifyStored(
     );
   }
   return head;
+}
+
+/**
+ * Makes sure the stored object carries the Object Lock retention we asked for. RGW 16.2 ignores
+ * the lock headers of CreateMultipartUpload, so there we set the retention on the new version.
+ */
+export async function ensureRetention(
+  target: S3Target,
+  key: string,
+  head: HeadObjectCommandOutput,
+  attributes: ObjectAttributes,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { ObjectLockMode: mode, ObjectLockRetainUntilDate: until } = attributes;
+  if (mode === undefined || until === undefined || head.ObjectLockMode !== undefined) return;
+  try {
+    await target.client.send(
+      new PutObjectRetentionCommand({
+        Bucket: target.bucket,
+        Key: key,
+        VersionId: head.VersionId,
+        Retention: { Mode: mode, RetainUntilDate: until },
+      }),
+      { abortSignal: signal },
+    );
+  } catch (err) {
+    signal?.throwIfAborted();
+    throw classifyS3Error(err, `PutObjectRetention s3://${target.bucket}/${key}`);
+  }
 }

@@ -11,7 +11,14 @@ import { UploadError } from '../types.ts';
 import { candidateKeys, joinKey, resolveTargetKey } from './object-keys.ts';
 import { classifyS3Error, isBodilessForbidden, isNotFound } from './s3-errors.ts';
 import { abortUpload, uploadMultipart } from './s3-multipart.ts';
-import { explainForbidden, keyState, objectAttributes, type S3Target, verifyStored } from './s3-object.ts';
+import {
+  ensureRetention,
+  explainForbidden,
+  keyState,
+  objectAttributes,
+  type S3Target,
+  verifyStored,
+} from './s3-object.ts';
 import { abortOrphanUploads } from './s3-orphans.ts';
 import { createS3Client, describeEndpoint } from './s3-transport.ts';
 import {
@@ -76,6 +83,7 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
     if (actual !== source.sha256) throw sourceHashMismatch(source, actual);
 
     await options.throttle.take(body.length, options.signal);
+    const attributes = objectAttributes(cfg, source);
     let put: PutObjectCommandOutput;
     try {
       put = await client.send(
@@ -85,7 +93,7 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
           Body: body,
           ContentMD5: md5Base64(body),
           ContentLength: body.length,
-          ...objectAttributes(cfg, source),
+          ...attributes,
         }),
         { abortSignal: options.signal },
       );
@@ -95,6 +103,7 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
     }
     options.onBytes?.(body.length);
     const head = await verifyStored(target, key, source, options.signal);
+    await ensureRetention(target, key, head, attributes, options.signal);
     return {
       key,
       etag: head.ETag ?? put.ETag,
@@ -110,17 +119,19 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
     options: UploadOptions,
     resume: MultipartProgress | undefined,
   ): Promise<UploadResult> {
+    const attributes = objectAttributes(cfg, source);
     const outcome = await uploadMultipart({
       target,
       key,
       source,
-      attributes: objectAttributes(cfg, source),
+      attributes,
       partSize: cfg.partSize,
       partConcurrency: cfg.partConcurrency,
       options,
       resume,
     });
     const head = await verifyStored(target, key, source, options.signal);
+    await ensureRetention(target, key, head, attributes, options.signal);
     await options.saveProgress(undefined);
     return {
       key,
