@@ -45,7 +45,9 @@ try {
 } finally {
   await rm(root, { recursive: true, force: true });
 }
-process.stdout.write(`\nEdge Capture capture-engine benchmark (${new Date().toISOString()}, node ${process.version})\n`);
+process.stdout.write(
+  `\nEdge Capture capture-engine benchmark (${new Date().toISOString()}, node ${process.version})\n`,
+);
 for (const [name, value] of results) process.stdout.write(`${name.padEnd(58)} ${value}\n`);
 
 function siteConfig(name: string, extra: Record<string, unknown> = {}) {
@@ -96,10 +98,18 @@ async function catchUpScan(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const decided = engine.queue.counts().queued;
   await engine.stop();
-  report(`catch-up: scan+inspect+decide+queue ${FILES} files`, `${(decided / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`);
+  report(
+    `catch-up: scan+inspect+decide+queue ${FILES} files`,
+    `${(decided / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`,
+  );
   if (decided !== FILES) report('catch-up: WARNING decided count', `${decided} of ${FILES}`);
   peer('peer: rclone hashsum sha256 (same files)', 'rclone', ['hashsum', 'sha256', captures], FILES);
-  peer('peer: find | xargs sha256sum (same files)', 'bash', ['-c', `find ${captures} -type f -print0 | xargs -0 -P2 -n 500 sha256sum`], FILES);
+  peer(
+    'peer: find | xargs sha256sum (same files)',
+    'bash',
+    ['-c', `find ${captures} -type f -print0 | xargs -0 -P2 -n 500 sha256sum`],
+    FILES,
+  );
 }
 
 function peer(name: string, command: string, args: string[], files: number): void {
@@ -123,7 +133,9 @@ function runWriter(dir: string, count: number, rate: number): Promise<Map<string
     process.stdout.write(out.join('\\n'));
   `;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let text = '';
     child.stdout.on('data', (chunk) => (text += chunk));
     child.on('error', reject);
@@ -153,7 +165,10 @@ async function liveThroughput(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   await engine.stop();
   report(`live: files written by the simulator`, `${(LIVE / writeSeconds).toFixed(0)} files/s`);
-  report(`live: files decided and queued`, `${(LIVE / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`);
+  report(
+    `live: files decided and queued`,
+    `${(LIVE / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`,
+  );
 }
 
 async function latencyAtRate(): Promise<void> {
@@ -165,7 +180,8 @@ async function latencyAtRate(): Promise<void> {
   const queuedAt = new Map<string, number>();
   engine.on('change', (changes) => {
     const now = performance.timeOrigin + performance.now();
-    for (const change of changes) if (change.to === 'queued' && change.relPath) queuedAt.set(change.relPath, now);
+    for (const change of changes)
+      if (change.to === 'queued' && change.relPath) queuedAt.set(change.relPath, now);
   });
   await engine.start();
   await engine.settled();
@@ -179,7 +195,8 @@ async function latencyAtRate(): Promise<void> {
     if (queued !== undefined) latencies.push(queued - at);
   }
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
   report(`latency at ${RATE} files/s: rename → queued p50`, `${pct(50).toFixed(1)} ms`);
   report(`latency at ${RATE} files/s: rename → queued p99`, `${pct(99).toFixed(1)} ms`);
   report(`latency at ${RATE} files/s: rename → queued max`, `${latencies.at(-1)!.toFixed(1)} ms`);
@@ -195,14 +212,23 @@ async function peakRssWithBigQueue(): Promise<void> {
     queue.transaction(() => {
       for (let i = start; i < Math.min(ROWS, start + 10_000); i++) {
         const relPath = `old/d${Math.floor(i / 1000)}/f${i}.bin`;
-        const { id } = queue.discover({ folderId: 'cam', relPath, absPath: join(captures, relPath), size: FILE_BYTES, mtimeMs: 1 });
+        const { id } = queue.discover({
+          folderId: 'cam',
+          relPath,
+          absPath: join(captures, relPath),
+          size: FILE_BYTES,
+          mtimeMs: 1,
+        });
         queue.transition(id, 'skipped', { reason: 'bench filler' });
       }
     });
   }
   queue.prune({ keepEvents: 200_000 });
   queue.close();
-  report(`RSS: filling the queue with ${ROWS} rows`, `${((performance.now() - started) / 1000).toFixed(1)} s`);
+  report(
+    `RSS: filling the queue with ${ROWS} rows`,
+    `${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   const child = spawn(
     process.execPath,
     [

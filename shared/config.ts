@@ -1,5 +1,5 @@
-import type { DuplicatePolicy, RuleAction } from './status.ts';
 import type { DurationValue, Rule, SizeValue } from './rules.ts';
+import type { DuplicatePolicy, RuleAction } from './status.ts';
 import type { DestinationConfig, RetentionConfig, UploadConfig } from './upload-config.ts';
 
 /** How a folder decides that a file is complete and can be handed on. */

@@ -19,7 +19,13 @@ export const FILE_STATES = [
 export type FileState = (typeof FILE_STATES)[number];
 
 /** States that still need work from the engine; everything else is at rest. */
-export const ACTIVE_STATES: readonly FileState[] = ['discovered', 'inspected', 'queued', 'uploading', 'failed'];
+export const ACTIVE_STATES: readonly FileState[] = [
+  'discovered',
+  'inspected',
+  'queued',
+  'uploading',
+  'failed',
+];
 
 export function isFileState(value: unknown): value is FileState {
   return typeof value === 'string' && (FILE_STATES as readonly string[]).includes(value);

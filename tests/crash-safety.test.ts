@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -13,7 +14,8 @@ import { dropFile, makeSite, waitFor } from './support/engine-fixtures.ts';
 // correct state with nothing lost and nothing recorded twice.
 
 const CLI = join(import.meta.dirname, '..', 'main', 'cli', 'index.ts');
-const EXPECTED: Record<string, FileState> = { jpg: 'queued', csv: 'skipped', log: 'held' };
+// Images are uploaded to the embedded local store (no destination configured) and kept locally.
+const EXPECTED: Record<string, FileState> = { jpg: 'retained', csv: 'skipped', log: 'held' };
 
 const site = await makeSite(
   ({ captures, dataDir }) => `
@@ -47,7 +49,9 @@ function decidedSoFar(): number {
   const queue = new CaptureQueue(dbPath, { readOnly: true });
   try {
     const counts = queue.counts();
-    return counts.queued + counts.skipped + counts.held;
+    return (
+      counts.queued + counts.uploading + counts.uploaded + counts.retained + counts.skipped + counts.held
+    );
   } finally {
     queue.close();
   }
@@ -93,7 +97,10 @@ test('kill -9 at random moments loses no file and records none twice', async () 
   }
   await writer;
   assert.ok(kills >= 5, 'the engine was killed at least five times');
-  assert.ok(killsMidWork >= 3, `at least three kills hit an engine that was deciding files (${killsMidWork})`);
+  assert.ok(
+    killsMidWork >= 3,
+    `at least three kills hit an engine that was deciding files (${killsMidWork})`,
+  );
 
   // A final clean run picks up everything left.
   const child = startEngine();
@@ -118,7 +125,7 @@ test('kill -9 at random moments loses no file and records none twice', async () 
       const queue = new CaptureQueue(dbPath, { readOnly: true });
       try {
         const counts = queue.counts();
-        const done = counts.queued + counts.skipped + counts.held;
+        const done = counts.retained + counts.skipped + counts.held;
         return done === written.length && counts.discovered === 0 && counts.inspected === 0;
       } finally {
         queue.close();
@@ -133,12 +140,19 @@ test('kill -9 at random moments loses no file and records none twice', async () 
 
   const queue = new CaptureQueue(dbPath, { readOnly: true });
   try {
-    const rows = queue.select('SELECT abs_path, state FROM files');
+    const rows = queue.select('SELECT abs_path, state, object_key FROM files');
     assert.equal(rows.length, written.length, 'one row per written file, no extras (no temp names)');
     const byPath = new Map(rows.map((row) => [String(row.abs_path), String(row.state)]));
     for (const path of written) {
       const ext = path.split('.').pop()!;
       assert.equal(byPath.get(path), EXPECTED[ext], `${path} ends in the state its rule gives`);
+    }
+    // Every uploaded file is in the store, byte for byte.
+    const uploaded = rows.filter((row) => row.state === 'retained');
+    assert.equal(uploaded.length, written.filter((path) => path.endsWith('.jpg')).length);
+    for (const row of uploaded) {
+      const stored = await readFile(join(site.dataDir, 'local-store', String(row.object_key)));
+      assert.deepEqual(stored, await readFile(String(row.abs_path)), `${row.object_key} matches its source`);
     }
   } finally {
     queue.close();

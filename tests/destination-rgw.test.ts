@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectRetentionCommand,
@@ -28,7 +29,12 @@ describe('S3 destination against Ceph RADOS Gateway', () => {
     await rgw?.stop();
   });
 
-  s3DestinationScenarios(() => ({ ...rgw, listsMultipart: true, verifiesSignatures: true, keepsCutUploads: false }));
+  s3DestinationScenarios(() => ({
+    ...rgw,
+    listsMultipart: true,
+    verifiesSignatures: true,
+    keepsCutUploads: false,
+  }));
 
   describe('RGW-only features', () => {
     let client: S3Client;
@@ -66,24 +72,53 @@ describe('S3 destination against Ceph RADOS Gateway', () => {
       return destination;
     };
 
+    it('starts a fresh upload when the store no longer knows the saved one (NoSuchUpload)', async () => {
+      const file = await makeSourceFile(dir, 'vanished.bin', 11 * MIB);
+      const destination = lockedDestination();
+      const first = uploadOptions({
+        onSave: (p) => {
+          if (p && p.parts.length === 1) first.controller.abort();
+        },
+      });
+      await assert.rejects(destination.upload(file.source, first), { name: 'AbortError' });
+      const saved = first.lastSaved();
+      assert.ok(saved);
+      // A lifecycle rule or another tool aborted it meanwhile.
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: 'locked', Key: saved.key, UploadId: saved.uploadId }),
+      );
+
+      const second = uploadOptions({ resume: saved });
+      const result = await destination.upload(file.source, second);
+      assert.equal(result.partsReused, 0);
+      assert.equal(result.partsSent, 3);
+      assert.equal(second.saves[0], undefined, 'the vanished upload was forgotten first');
+      assert.notEqual(second.saves[1]?.uploadId, saved.uploadId);
+      assert.equal(sha256Hex(await readObject(client, 'locked', result.key)), file.source.sha256);
+    });
+
     it('stores Object Lock retention and tags, and the locked version cannot be deleted', async () => {
       const file = await makeSourceFile(dir, 'locked.bin', 4096);
       const before = Date.now();
       const result = await lockedDestination().upload(file.source, uploadOptions());
       assert.ok(result.versionId, 'a bucket with Object Lock is versioned');
 
-      const retention = await client.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: result.key }));
+      const retention = await client.send(
+        new GetObjectRetentionCommand({ Bucket: 'locked', Key: result.key }),
+      );
       assert.equal(retention.Retention?.Mode, 'GOVERNANCE');
       const until = retention.Retention?.RetainUntilDate?.getTime() ?? 0;
       assert.ok(until >= before + 2 * DAY_MS - 60_000 && until <= Date.now() + 2 * DAY_MS + 60_000);
 
       const tags = await client.send(new GetObjectTaggingCommand({ Bucket: 'locked', Key: result.key }));
-      assert.deepEqual(
-        Object.fromEntries((tags.TagSet ?? []).map((t) => [t.Key, t.Value])),
-        { site: 'test site', rule: 'keep&send' },
-      );
+      assert.deepEqual(Object.fromEntries((tags.TagSet ?? []).map((t) => [t.Key, t.Value])), {
+        site: 'test site',
+        rule: 'keep&send',
+      });
       await assert.rejects(
-        client.send(new DeleteObjectCommand({ Bucket: 'locked', Key: result.key, VersionId: result.versionId })),
+        client.send(
+          new DeleteObjectCommand({ Bucket: 'locked', Key: result.key, VersionId: result.versionId }),
+        ),
         { name: 'AccessDenied' },
       );
     });
@@ -95,7 +130,9 @@ describe('S3 destination against Ceph RADOS Gateway', () => {
       const result = await lockedDestination().upload(file.source, uploadOptions());
       assert.equal(result.partsSent, 3);
       assert.equal(sha256Hex(await readObject(client, 'locked', result.key)), file.source.sha256);
-      const retention = await client.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: result.key }));
+      const retention = await client.send(
+        new GetObjectRetentionCommand({ Bucket: 'locked', Key: result.key }),
+      );
       assert.equal(retention.Retention?.Mode, 'GOVERNANCE');
     });
   });

@@ -11,5 +11,10 @@ describe('S3 destination against s3rver', () => {
     await server?.stop();
   });
 
-  s3DestinationScenarios(() => ({ ...server, listsMultipart: false, verifiesSignatures: false, keepsCutUploads: true }));
+  s3DestinationScenarios(() => ({
+    ...server,
+    listsMultipart: false,
+    verifiesSignatures: false,
+    keepsCutUploads: true,
+  }));
 });

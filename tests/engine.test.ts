@@ -34,8 +34,13 @@ rules:
   - name: text
     when: { extension: txt }
     action: upload
+    key: "{site}/{path}.{sha8}"
+
 defaultAction: { action: skip, reason: nothing matched }
 `;
+
+/** Upload decisions end uploaded to the embedded local store (no destination configured) and kept locally. */
+const UPLOADED = ['queued', 'uploading', 'uploaded', 'retained'];
 
 async function startEngine(site: Site): Promise<CaptureEngine> {
   const engine = new CaptureEngine(await loadConfig(site.configPath));
@@ -48,10 +53,13 @@ function record(engine: CaptureEngine, path: string): FileRecord | undefined {
 }
 
 async function settledState(engine: CaptureEngine, path: string, states: string[]): Promise<FileRecord> {
-  return waitFor(() => {
-    const found = record(engine, path);
-    return found && states.includes(found.state) ? found : undefined;
-  }, `${path} to reach ${states.join('/')}`);
+  return waitFor(
+    () => {
+      const found = record(engine, path);
+      return found && states.includes(found.state) ? found : undefined;
+    },
+    `${path} to reach ${states.join('/')}`,
+  );
 }
 
 describe('capture engine end to end (real folders, chokidar, SQLite)', () => {
@@ -71,7 +79,7 @@ describe('capture engine end to end (real folders, chokidar, SQLite)', () => {
       await dropFile(pii, 'contact: jane.doe@example.com\n');
       const copy = join(site.captures, 'notes', 'copy-of-a.txt');
 
-      const textRecord = await settledState(engine, text, ['queued']);
+      const textRecord = await settledState(engine, text, UPLOADED);
       assert.equal(textRecord.rule, 'text');
       assert.equal(textRecord.objectKey?.startsWith('test-site/'), true, `key ${textRecord.objectKey}`);
       const piiRecord = await settledState(engine, pii, ['quarantined']);
@@ -93,13 +101,23 @@ describe('capture engine end to end (real folders, chokidar, SQLite)', () => {
     const engine = await startEngine(site);
     try {
       const sidecar = join(site.captures, 'frame_0001.pred.json');
-      await dropFile(sidecar, JSON.stringify({ model_version: 'm1', predictions: [{ label: 'person', score: 0.55 }] }));
+      await dropFile(
+        sidecar,
+        JSON.stringify({ model_version: 'm1', predictions: [{ label: 'person', score: 0.55 }] }),
+      );
       const image = join(site.captures, 'frame_0001.jpg');
-      await dropFile(image, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]));
-      const decided = await settledState(engine, image, ['queued']);
+      await dropFile(
+        image,
+        Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]),
+      );
+      const decided = await settledState(engine, image, UPLOADED);
       assert.equal(decided.rule, 'uncertain');
       assert.equal(decided.priority, 10);
-      assert.equal(record(engine, sidecar), undefined, 'the sidecar travels with its capture, not on its own');
+      assert.equal(
+        record(engine, sidecar),
+        undefined,
+        'the sidecar travels with its capture, not on its own',
+      );
     } finally {
       await engine.stop();
     }
@@ -111,7 +129,7 @@ describe('capture engine end to end (real folders, chokidar, SQLite)', () => {
     let engine = await startEngine(site);
     const images = [1, 2].map((i) => join(site.captures, `img${i}.jpg`));
     for (const image of images) await dropFile(image, `not really a jpeg ${image}`);
-    for (const image of images) await settledState(engine, image, ['queued']);
+    for (const image of images) await settledState(engine, image, UPLOADED);
     await engine.stop();
 
     // While the engine is down: two more images arrive, a text file changes, another vanishes.
@@ -124,21 +142,22 @@ describe('capture engine end to end (real folders, chokidar, SQLite)', () => {
     try {
       await engine.settled();
       // Rate cap is 3 per hour: the 3rd image uses it up, the 4th falls through to the default.
-      const third = await settledState(engine, later[0]!, ['queued']);
+      const third = await settledState(engine, later[0]!, UPLOADED);
       assert.equal(third.rule, 'capped-images');
       const fourth = await settledState(engine, later[1]!, ['skipped']);
       assert.match(JSON.stringify(fourth.decision?.trace), /cap/i);
 
-      const first = await settledState(engine, keep, ['queued']);
+      const first = await settledState(engine, keep, ['retained']);
       await writeFile(keep, 'second version, longer');
       await waitFor(() => {
         const now = record(engine, keep);
-        return now && now.state === 'queued' && now.sha256 !== first.sha256 ? now : undefined;
+        return now && now.state === 'retained' && now.sha256 !== first.sha256 ? now : undefined;
       }, 'the changed file to be inspected again');
 
+      // A file that was already uploaded may disappear locally: its record keeps saying so.
       await rm(images[0]!);
-      // An uploaded-or-queued file that vanishes is marked so (queued still needs the local copy).
-      await settledState(engine, images[0]!, ['vanished']);
+      const gone = await settledState(engine, images[0]!, ['retained']);
+      assert.equal(gone.rule, 'capped-images');
     } finally {
       await engine.stop();
     }

@@ -9,10 +9,13 @@ let echo: Server;
 let echoPort: number;
 let echoReceived = 0;
 let echoConnections = 0;
+const echoSockets = new Set<Socket>();
 
 before(async () => {
   echo = createServer((socket) => {
     echoConnections += 1;
+    echoSockets.add(socket);
+    socket.on('close', () => echoSockets.delete(socket));
     socket.on('data', (chunk) => {
       echoReceived += chunk.length;
       socket.write(chunk);
@@ -24,7 +27,7 @@ before(async () => {
   echoPort = (echo.address() as { port: number }).port;
 });
 after(() => {
-  echo.closeAllConnections();
+  for (const socket of echoSockets) socket.destroy();
   echo.close();
 });
 

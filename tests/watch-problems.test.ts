@@ -108,9 +108,32 @@ describe('CaptureWatcher problems', () => {
     });
   });
 
+  test('stop() during start() settles both promptly and emits nothing afterwards', async () => {
+    const dir = path.join(tmp.dir, 'stop-early');
+    await mkdir(dir);
+    const watcher = new CaptureWatcher(
+      [folderAt(dir), folderAt(path.join(tmp.dir, 'absent'), { id: 'absent' })],
+      {
+        retryIntervalMs: 50,
+      },
+    );
+    const events: string[] = [];
+    watcher.on('file', () => events.push('file'));
+    const starting = watcher.start();
+    await watcher.stop();
+    await starting;
+    await writeFile(path.join(dir, 'late.jpg'), 'x');
+    await sleep(400);
+    assert.deepEqual(events, []);
+    await assert.rejects(watcher.start(), /called twice/);
+  });
+
   test('two folders with one id are refused with the field to fix', () => {
     const a = folderAt(tmp.dir, { id: 'same' });
-    assert.throws(() => new CaptureWatcher([a, { ...a }]), /folders\[1\] has the same id "same"/);
+    assert.throws(
+      () => new CaptureWatcher([a, { ...a }]),
+      /folders\[1\] has the same id "same" as folders\[0\]/,
+    );
   });
 });
 

@@ -6,8 +6,8 @@ import type { ResolvedConfig } from '../engine/config/types.ts';
 import { queuePath } from '../engine/engine.ts';
 import { CaptureQueue } from '../engine/queue/queue.ts';
 import { compileRules } from '../engine/rules/index.ts';
-import type { CliArgs } from './index.ts';
 import { CliError, EXIT } from './errors.ts';
+import type { CliArgs } from './index.ts';
 
 export async function configFromArgs(args: CliArgs): Promise<ResolvedConfig> {
   const file = args.values.config;
@@ -37,7 +37,8 @@ export async function queueFromArgs(args: CliArgs): Promise<CaptureQueue> {
 export function intOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`--${name} must be a whole number, got "${value}"`, EXIT.usage);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CliError(`--${name} must be a whole number, got "${value}"`, EXIT.usage);
   return n;
 }
 

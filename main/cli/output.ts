@@ -22,7 +22,9 @@ export function createLogger(options: { json?: boolean; level?: LogLevel } = {})
     log(level, msg, fields = {}) {
       if (LEVELS[level] < min) return;
       if (json) {
-        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`,
+        );
         return;
       }
       clearStatus();
@@ -48,6 +50,12 @@ export function formatCount(n: number): string {
 /** A fixed-width text table for terminal output. */
 export function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }

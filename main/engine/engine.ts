@@ -7,7 +7,11 @@ import { Pipeline } from './pipeline.ts';
 import { CaptureQueue } from './queue/queue.ts';
 import type { QueueChange } from './queue/types.ts';
 import { Reconciler } from './reconcile.ts';
+import { RetentionManager, type RetentionStatus } from './retention/index.ts';
 import { type CompiledRules, compileRules } from './rules/index.ts';
+import { createDestination } from './upload/destinations/index.ts';
+import type { Destination } from './upload/types.ts';
+import { Uploader, type UploaderStatus } from './upload/uploader.ts';
 import { CaptureWatcher, type WatchProblem } from './watch/index.ts';
 
 export interface EngineProblem extends WatchProblem {
@@ -22,6 +26,8 @@ export interface FolderStatus {
 
 interface EngineEvents {
   change: [QueueChange[]];
+  /** Upload connectivity changed (online/offline/paused), or capture was paused/resumed by the disk guard. */
+  status: [];
   problem: [EngineProblem];
   /** The catch-up scan at start finished: everything that was already on disk is known. */
   caughtUp: [];
@@ -51,6 +57,11 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   private reconciler?: Reconciler;
   private heartbeat?: NodeJS.Timeout;
   private releaseLock?: () => void;
+  private destination?: Destination;
+  private uploader?: Uploader;
+  private retention?: RetentionManager;
+  /** Set by the disk guard: new files are left on disk until there is room again. */
+  capturePausedReason?: string;
   private readonly problems = new Map<string, EngineProblem>();
   startedAt = 0;
   caughtUp = false;
@@ -71,9 +82,17 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.rules = compileRules(this.config);
     this.inspector = await createInspector(this.config.inspect);
     this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, this.now);
-    this.queue.recoverInterrupted();
     this.queue.note('engine-started', `pid ${process.pid}`);
+    this.startTransfer();
     this.pipeline.resume();
+    // Files sent back to `discovered` by others (the uploader saw a change mid-upload) need a fresh look.
+    this.queue.on('change', (changes) => {
+      for (const change of changes) {
+        if (change.kind === 'changed' && change.to === 'discovered' && change.fileId !== null) {
+          this.pipeline?.schedule(change.fileId);
+        }
+      }
+    });
 
     this.watcher = new CaptureWatcher(this.config.folders, { now: this.now });
     this.watcher.on('file', (file) => this.pipeline?.intake([file]));
@@ -106,12 +125,64 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.pipeline?.idle();
   }
 
+  /** Uploader and local retention: destination from config, or the embedded local demo store. */
+  private startTransfer(): void {
+    const { upload, retention } = this.config;
+    this.destination = createDestination(this.config.destination, {
+      dataDir: this.config.dataDir,
+      upload: { ...upload, maxSockets: upload.concurrency * upload.partConcurrency + 2 },
+    });
+    this.retention = new RetentionManager(this.queue, retention, {
+      folders: this.config.folders,
+      now: this.now,
+    });
+    this.retention.on('pause', (gate) => {
+      this.capturePausedReason = gate.reason;
+      if (this.pipeline) this.pipeline.paused = true;
+      this.emit('status');
+    });
+    this.retention.on('resume', () => {
+      this.capturePausedReason = undefined;
+      if (this.pipeline) this.pipeline.paused = false;
+      this.emit('status');
+      void this.reconciler?.runOnce(); // pick up what arrived while paused
+    });
+    this.pipeline?.setDropNew(() => this.retention?.shouldDropNew() ?? false);
+    this.uploader = new Uploader(this.queue, this.destination, upload, {
+      site: this.config.site,
+      device: this.config.device,
+      deviceFor: (folderId) =>
+        this.config.folders.find((f) => f.id === folderId)?.device ?? this.config.device,
+      now: this.now,
+      onUploaded: (record) => void this.retention?.afterUpload(record.id),
+    });
+    this.uploader.on('status', () => this.emit('status'));
+    this.uploader.start();
+    this.retention.start();
+  }
+
+  uploadStatus(): UploaderStatus | undefined {
+    return this.uploader?.status();
+  }
+
+  retentionStatus(): RetentionStatus | undefined {
+    return this.retention?.status();
+  }
+
+  /** Changes the bandwidth limit at run time ("off", "512k", "08:00,512k 18:00,off"). */
+  setBandwidth(spec: string): void {
+    this.uploader?.setBandwidth(spec);
+  }
+
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.reconciler?.stop();
     await this.watcher?.stop();
     await this.reconciler?.idle();
     await this.pipeline?.stop();
+    await this.uploader?.stop();
+    await this.retention?.stop();
+    await this.destination?.close();
     this.queue.note('engine-stopped', `pid ${process.pid}`);
     this.queue.setMeta('heartbeat', JSON.stringify({ pid: process.pid, at: this.now(), running: false }));
     if (this.ownsQueue) this.queue.close();
@@ -143,7 +214,26 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
   /** Lets `edge-capture status` in another process tell whether an engine is running. */
   private beat(): void {
-    this.queue.setMeta('heartbeat', JSON.stringify({ pid: process.pid, at: this.now(), running: true }));
+    const upload = this.uploader?.status();
+    this.queue.setMeta(
+      'heartbeat',
+      JSON.stringify({
+        pid: process.pid,
+        at: this.now(),
+        running: true,
+        capturePaused: this.capturePausedReason,
+        upload: upload && {
+          destination: upload.destination,
+          isLocalDemo: upload.isLocalDemo,
+          online: upload.online,
+          offlineSince: upload.offlineSince,
+          lastSuccessAt: upload.lastSuccessAt,
+          lastError: upload.lastError,
+          bytesPerSecond: upload.bytesPerSecond,
+          bandwidthLimit: upload.bandwidthLimit,
+        },
+      }),
+    );
   }
 }
 

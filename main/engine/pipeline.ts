@@ -1,3 +1,4 @@
+import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Decision } from '../../shared/decision.ts';
 import type { Inspection } from '../../shared/inspection.ts';
@@ -34,6 +35,10 @@ export class Pipeline {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private dropNew: () => boolean = () => false;
+  private readonly toDelete: string[] = [];
+  /** Set while the disk guard has paused capture. */
+  paused = false;
   lastDecisionAt = 0;
   decidedCount = 0;
 
@@ -66,7 +71,8 @@ export class Pipeline {
 
   /** Records complete files in the queue (one transaction) and schedules the new or changed ones. */
   intake(files: readonly DiscoveredFile[]): void {
-    if (files.length === 0) return;
+    // While capture is paused new files stay on disk untouched; the scan after resuming finds them.
+    if (files.length === 0 || this.paused) return;
     const ids: number[] = [];
     this.queue.transaction(() => {
       for (const file of files) {
@@ -94,6 +100,16 @@ export class Pipeline {
       this.queue.revisit(owner.id, 'its prediction sidecar arrived; deciding again');
       ids.push(owner.id);
     }
+  }
+
+  /** While this returns true (disk guard, policy drop-newest) new captures are dropped, not queued. */
+  setDropNew(check: () => boolean): void {
+    this.dropNew = check;
+  }
+
+  /** Schedules a file that is in `discovered` for inspection (idempotent). */
+  schedule(id: number): void {
+    this.enqueue(id);
   }
 
   private enqueue(id: number): void {
@@ -145,7 +161,8 @@ export class Pipeline {
 
   private async inspectOne(id: number): Promise<Outcome> {
     const record = this.queue.get(id);
-    if (!record || (record.state !== 'discovered' && record.state !== 'inspected')) return { id, kind: 'gone' };
+    if (!record || (record.state !== 'discovered' && record.state !== 'inspected'))
+      return { id, kind: 'gone' };
     if (record.state === 'inspected' && record.inspection) {
       return { id, kind: 'inspected', record, inspection: record.inspection };
     }
@@ -175,6 +192,7 @@ export class Pipeline {
         this.decideOne(outcome.record, outcome.inspection);
       }
     });
+    for (const path of this.toDelete.splice(0)) void unlink(path).catch(() => undefined);
     for (const id of retry) {
       // A file that changed while being read gets a fresh look once it has had time to settle.
       const timer = setTimeout(() => {
@@ -217,7 +235,11 @@ export class Pipeline {
       decision.action === 'upload' && this.config.duplicatePolicy !== 'upload'
         ? this.queue.findDuplicate(inspection.sha256, record.id)
         : undefined;
-    if (duplicate) {
+    if (decision.action === 'upload' && this.dropNew()) {
+      const reason = 'Dropped: the capture disk is full and the disk guard policy is drop-newest';
+      this.queue.saveDecision(record.id, { ...decision, reason }, 'skipped');
+      this.toDelete.push(record.absPath);
+    } else if (duplicate) {
       const to: FileState = this.config.duplicatePolicy === 'hold' ? 'held' : 'skipped';
       const reason = `Same content as ${duplicate.relPath} (${duplicate.state}); not uploaded twice`;
       this.queue.saveDecision(record.id, { ...decision, reason }, to, { duplicateOf: duplicate.id });

@@ -7,6 +7,10 @@
 #
 # Env: RGW_PORT / MON_PORT pick ports (default: a free one), CEPH_RGW_TIMEOUT
 # bounds each wait in seconds (default 60).
+#
+# Ceph 16.2 (Debian bookworm) on 2 cores: ready in about 1.5 s; idle RSS about
+# 40 MB mon + 50 MB osd + 46 MB radosgw. Memstore keeps objects in the OSD's
+# memory (device capped at 2 GiB), so the OSD grows with what tests store.
 set -euo pipefail
 
 usage() {
@@ -17,7 +21,6 @@ usage() {
 ACTION=$1
 DIR=$2
 TIMEOUT=${CEPH_RGW_TIMEOUT:-60}
-DAEMONS_STOP_ORDER=(rgw osd mon)
 
 log() { echo "ceph-rgw: $*" >&2; }
 die() {
@@ -44,30 +47,47 @@ free_port() {
 # N random bytes as hex (od reads exactly N bytes: no SIGPIPE under pipefail).
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
-pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
-
-stop_daemon() {
-  local name=$1 pidfile="$DIR/$1.pid" pid waited=0
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if pid_alive "$pid"; then
-    kill "$pid" 2>/dev/null || true
-    while pid_alive "$pid" && [ $waited -lt 100 ]; do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    if pid_alive "$pid"; then
-      log "$name (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL"
-      kill -9 "$pid" 2>/dev/null || true
-      while pid_alive "$pid"; do sleep 0.05; done
-    fi
-  fi
-  rm -f "$pidfile"
+# Alive and not a zombie: orphaned daemons may wait to be reaped by an init that never does.
+pid_alive() {
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$state" ] && [ "$state" != Z ]
 }
 
+# SIGTERM the named daemons together, wait up to 10 s, then SIGKILL what is left.
+stop_daemons() {
+  local name pid pids=() waited=0 alive
+  for name in "$@"; do
+    [ -f "$DIR/$name.pid" ] || continue
+    pid=$(cat "$DIR/$name.pid")
+    if pid_alive "$pid"; then
+      kill "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  while :; do
+    alive=()
+    for pid in "${pids[@]}"; do pid_alive "$pid" && alive+=("$pid"); done
+    [ ${#alive[@]} -eq 0 ] && break
+    if [ $waited -ge 100 ]; then
+      log "pids ${alive[*]} ignored SIGTERM for 10 s; sending SIGKILL"
+      kill -9 "${alive[@]}" 2>/dev/null || true
+      for pid in "${alive[@]}"; do
+        while pid_alive "$pid"; do sleep 0.05; done
+      done
+      break
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  for name in "$@"; do rm -f "$DIR/$name.pid"; done
+}
+
+# The monitor goes last: the OSD tells it that it is going down.
 stop_all() {
-  local d
-  for d in "${DAEMONS_STOP_ORDER[@]}"; do stop_daemon "$d"; done
+  stop_daemons rgw osd
+  stop_daemons mon
 }
 
 # Starts a daemon in the foreground mode (-f) but in the background of this
@@ -79,23 +99,27 @@ launch() {
   echo $! >"$DIR/$name.pid"
 }
 
-# Polls "$@" until it succeeds; fails naming WHAT and pointing at the log.
+show_logs() {
+  local name=$1 daemon_log=$2
+  log "last lines of $DIR/log/$name.out and $DIR/log/$daemon_log:"
+  tail -n 5 "$DIR/log/$name.out" >&2 2>/dev/null || true
+  tail -n 20 "$DIR/log/$daemon_log" >&2 2>/dev/null || true
+}
+
+# Polls "$@" until it succeeds; fails naming WHAT and showing the daemon's logs.
 wait_for() {
-  local what=$1 logname=$2 deadline=$((SECONDS + TIMEOUT))
-  shift 2
+  local what=$1 name=$2 daemon_log=$3 deadline=$((SECONDS + TIMEOUT)) pid
+  shift 3
   until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      log "timed out after ${TIMEOUT}s waiting for $what; last lines of $DIR/log/$logname:"
-      tail -n 20 "$DIR/log/$logname" >&2 2>/dev/null || true
-      stop_all
+    pid=$(cat "$DIR/$name.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && ! pid_alive "$pid"; then
+      log "$name exited while waiting for $what"
+      show_logs "$name" "$daemon_log"
       exit 1
     fi
-    local pid
-    pid=$(cat "$DIR/${logname%%.*}.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && ! pid_alive "$pid"; then
-      log "$what: daemon exited early; last lines of $DIR/log/$logname:"
-      tail -n 20 "$DIR/log/$logname" >&2 2>/dev/null || true
-      stop_all
+    if [ $SECONDS -ge $deadline ]; then
+      log "timed out after ${TIMEOUT}s waiting for $what"
+      show_logs "$name" "$daemon_log"
       exit 1
     fi
     sleep 0.1
@@ -163,6 +187,7 @@ rgw data = $DIR/rgw
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw thread pool size = 32
 rgw dynamic resharding = false
+rgw enable lc threads = false
 CONF
 }
 
@@ -173,7 +198,8 @@ start() {
   fi
   mkdir -p "$DIR"/{run,log,crash,mon,osd,rgw}
   DIR=$(cd "$DIR" && pwd)
-  local started=$SECONDS
+  local started_ms
+  started_ms=$(($(date +%s%N) / 1000000))
   # Any failure from here on must not leave half a cluster running.
   trap 'status=$?; [ $status -eq 0 ] || stop_all' EXIT
 
@@ -197,22 +223,22 @@ start() {
   ceph-mon -c "$DIR/ceph.conf" --mkfs -i a --monmap "$DIR/monmap" --keyring "$DIR/keyring" >"$DIR/log/mon.mkfs" 2>&1 ||
     die "ceph-mon --mkfs failed: $(tail -n 5 "$DIR/log/mon.mkfs")"
   launch mon ceph-mon -i a
-  wait_for "the monitor to answer" mon.out ceph_cli mon stat
+  wait_for "the monitor to answer" mon mon.a.log ceph_cli mon stat
 
   log "osd: mkfs (memstore) and start"
   local osd_uuid osd_id
   osd_uuid=$(cat /proc/sys/kernel/random/uuid)
-  osd_id=$(ceph_cli osd new "$osd_uuid")
+  osd_id=$(ceph_cli osd new "$osd_uuid") || die "ceph osd new failed"
   [ "$osd_id" = 0 ] || die "expected osd id 0, got '$osd_id'"
   mkdir -p "$DIR/osd/ceph-0"
   ceph-osd -c "$DIR/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid" >"$DIR/log/osd.mkfs" 2>&1 ||
     die "ceph-osd --mkfs failed: $(tail -n 5 "$DIR/log/osd.mkfs")"
   launch osd ceph-osd -i 0
-  wait_for "osd.0 to be up" osd.out osd_is_up
+  wait_for "osd.0 to be up" osd osd.0.log osd_is_up
 
   log "rgw: start on 127.0.0.1:$RGW_PORT"
   launch rgw radosgw -n client.rgw.a
-  wait_for "radosgw to answer HTTP on port $RGW_PORT" rgw.out rgw_answers_http
+  wait_for "radosgw to answer HTTP on port $RGW_PORT" rgw client.rgw.a.log rgw_answers_http
 
   local access secret
   access=$(random_hex 10 | tr 'a-f' 'A-F')
@@ -221,7 +247,7 @@ start() {
     --access-key="$access" --secret-key="$secret" >"$DIR/log/user-create.out" 2>&1 ||
     die "radosgw-admin user create failed: $(tail -n 5 "$DIR/log/user-create.out")"
 
-  log "ready in $((SECONDS - started))s"
+  log "ready in $(($(date +%s%N) / 1000000 - started_ms)) ms"
   local json
   json=$(printf '{"endpoint":"http://127.0.0.1:%s","accessKeyId":"%s","secretAccessKey":"%s","region":"default"}' \
     "$RGW_PORT" "$access" "$secret")

@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { MultipartProgress, Throttle, UploadOptions, UploadSource } from '../../main/engine/upload/types.ts';
+import type {
+  MultipartProgress,
+  Throttle,
+  UploadOptions,
+  UploadSource,
+} from '../../main/engine/upload/types.ts';
 import { UploadError, type UploadErrorKind } from '../../main/engine/upload/types.ts';
 
 export const MIB = 1024 * 1024;
@@ -42,7 +47,11 @@ export async function makeSourceFile(
 }
 
 /** Rewrites the file with other bytes of the same size and puts its mtime back: only sha256 can tell. */
-export async function replaceContentKeepingStat(file: TestFile, offset: number, length: number): Promise<void> {
+export async function replaceContentKeepingStat(
+  file: TestFile,
+  offset: number,
+  length: number,
+): Promise<void> {
   const data = Buffer.from(file.data);
   randomBytes(length).copy(data, offset);
   await writeFile(file.source.absPath, data);
@@ -68,7 +77,9 @@ export interface RecordedOptions extends UploadOptions {
 }
 
 export function uploadOptions(
-  overrides: Partial<UploadOptions> & { onSave?: (p: MultipartProgress | undefined) => void | Promise<void> } = {},
+  overrides: Partial<UploadOptions> & {
+    onSave?: (p: MultipartProgress | undefined) => void | Promise<void>;
+  } = {},
 ): RecordedOptions {
   const controller = new AbortController();
   const saves: (MultipartProgress | undefined)[] = [];
@@ -88,7 +99,10 @@ export function uploadOptions(
 }
 
 /** Asserts the promise rejects with an UploadError of `kind`; returns it for more checks. */
-export async function expectUploadError(promise: Promise<unknown>, kind: UploadErrorKind): Promise<UploadError> {
+export async function expectUploadError(
+  promise: Promise<unknown>,
+  kind: UploadErrorKind,
+): Promise<UploadError> {
   try {
     await promise;
   } catch (err) {

@@ -17,16 +17,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { S3DestinationConfig } from '../../shared/upload-config.ts';
 import { createS3Destination, type S3DestinationSettings } from '../../main/engine/upload/destinations/s3.ts';
 import type { Destination } from '../../main/engine/upload/types.ts';
-import {
-  isAbortMultipart,
-  isPutObject,
-  isUploadPart,
-  type RequestLog,
-  startRequestLog,
-} from './destination-request-log.ts';
+import type { S3DestinationConfig } from '../../shared/upload-config.ts';
 import {
   expectUploadError,
   MIB,
@@ -35,6 +28,13 @@ import {
   sha256Hex,
   uploadOptions,
 } from './destination-fixtures.ts';
+import {
+  isAbortMultipart,
+  isPutObject,
+  isUploadPart,
+  type RequestLog,
+  startRequestLog,
+} from './destination-request-log.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 import { contentMd5, makeTestClient, readObject, type TestS3Server } from './s3-client.ts';
 
@@ -104,7 +104,8 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
     try {
       return await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     } catch (err) {
-      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+        return undefined;
       throw err;
     }
   }
@@ -158,7 +159,9 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
         if (p && p.parts.length === 2) first.controller.abort();
       },
     });
-    await assert.rejects(destination({ prefix, partConcurrency: 1 }).upload(file.source, first), { name: 'AbortError' });
+    await assert.rejects(destination({ prefix, partConcurrency: 1 }).upload(file.source, first), {
+      name: 'AbortError',
+    });
     const saved = first.lastSaved();
     assert.ok(saved, 'progress was saved');
     assert.deepEqual(
@@ -167,7 +170,9 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
     );
     assert.ok(await isAbsent(saved.key), 'nothing is visible at the key before completion');
     if (store().listsMultipart) {
-      const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: saved.key, UploadId: saved.uploadId }));
+      const listed = await client.send(
+        new ListPartsCommand({ Bucket: BUCKET, Key: saved.key, UploadId: saved.uploadId }),
+      );
       assert.deepEqual(
         listed.Parts?.map((p) => p.PartNumber),
         [1, 2],
@@ -197,7 +202,9 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
         if (p && p.parts.length === 1) first.controller.abort();
       },
     });
-    await assert.rejects(destination({ prefix, partConcurrency: 1 }).upload(old.source, first), { name: 'AbortError' });
+    await assert.rejects(destination({ prefix, partConcurrency: 1 }).upload(old.source, first), {
+      name: 'AbortError',
+    });
     const stale = first.lastSaved();
     assert.ok(stale);
 
@@ -216,6 +223,29 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
       const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }));
       assert.deepEqual(uploads.Uploads ?? [], []);
     }
+  });
+
+  it('drops saved progress made for another key (the rule now names the file differently)', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'renamed.bin', MULTIPART_SIZE, 'old-name.bin');
+    const first = uploadOptions({
+      onSave: (p) => {
+        if (p && p.parts.length === 1) first.controller.abort();
+      },
+    });
+    await assert.rejects(destination({ prefix, partConcurrency: 1 }).upload(file.source, first), {
+      name: 'AbortError',
+    });
+    const stale = first.lastSaved();
+    assert.ok(stale);
+
+    const mark = log.requests.length;
+    const renamed = { ...file.source, objectKey: 'new-name.bin' };
+    const result = await destination({ prefix }).upload(renamed, uploadOptions({ resume: stale }));
+    assert.equal(result.key, `${prefix}new-name.bin`);
+    assert.equal(result.partsReused, 0);
+    assert.equal(requestsFor(prefix, mark).filter(isAbortMultipart).length, 1);
+    assert.ok(await isAbsent(`${prefix}old-name.bin`));
   });
 
   it('sends nothing and reports alreadyPresent when the same content is at the key', async () => {
@@ -251,8 +281,13 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
   it('reports a conflict when a different object is at the key (onConflict: report)', async () => {
     const prefix = newPrefix();
     const file = await makeSourceFile(dir, 'taken.bin', 1000);
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}taken.bin`, Body: 'someone else' }));
-    const error = await expectUploadError(destination({ prefix }).upload(file.source, uploadOptions()), 'conflict');
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}taken.bin`, Body: 'someone else' }),
+    );
+    const error = await expectUploadError(
+      destination({ prefix }).upload(file.source, uploadOptions()),
+      'conflict',
+    );
     assert.match(error.message, /onConflict: suffix/);
     assert.equal((await readObject(client, BUCKET, `${prefix}taken.bin`)).toString(), 'someone else');
   });
@@ -285,7 +320,10 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
 
     const folder = join(dir, 'a-folder');
     await mkdir(folder);
-    await expectUploadError(dest.upload({ ...gone.source, absPath: folder }, uploadOptions()), 'source_unreadable');
+    await expectUploadError(
+      dest.upload({ ...gone.source, absPath: folder }, uploadOptions()),
+      'source_unreadable',
+    );
 
     const swapped = await makeSourceFile(dir, 'swapped.bin', 1000);
     await replaceContentKeepingStat(swapped, 0, 10);
@@ -384,7 +422,10 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
       assert.ok(await isAbsent(`${prefix}cut-large.bin`));
       const saved = first.lastSaved();
       // Usually [1]; a keep-alive connection the store closed meanwhile gives the next one a fresh budget.
-      assert.ok(saved && saved.parts.length >= 1 && saved.parts.length < 4, 'some but not all parts were saved');
+      assert.ok(
+        saved && saved.parts.length >= 1 && saved.parts.length < 4,
+        'some but not all parts were saved',
+      );
 
       await proxy.setMode({ mode: 'pass' });
       const result = await dest.upload(large.source, uploadOptions({ resume: saved }));
@@ -400,7 +441,9 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
   it('aborts orphaned multipart uploads under its prefix that the queue does not track', async () => {
     const prefix = newPrefix();
     const start = (key: string) =>
-      client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key })).then((r) => r.UploadId ?? '');
+      client
+        .send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }))
+        .then((r) => r.UploadId ?? '');
     const orphan = await start(`${prefix}orphan.bin`);
     const tracked = await start(`${prefix}tracked.bin`);
     const foreign = await start(`elsewhere/${prefix}foreign.bin`);

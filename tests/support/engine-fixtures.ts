@@ -12,7 +12,9 @@ export interface Site {
   cleanup(): Promise<void>;
 }
 
-export async function makeSite(configBody: (site: { captures: string; dataDir: string }) => string): Promise<Site> {
+export async function makeSite(
+  configBody: (site: { captures: string; dataDir: string }) => string,
+): Promise<Site> {
   const root = await mkdtemp(join(tmpdir(), 'edge-capture-site-'));
   const captures = join(root, 'captures');
   const dataDir = join(root, 'data');

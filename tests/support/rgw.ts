@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,14 +58,27 @@ async function readPid(dir: string, name: keyof RgwDaemonPids): Promise<number> 
   return pid;
 }
 
+/** Throws, saying how to install them, when the Ceph binaries ceph-rgw.sh runs are missing. */
+export async function assertCephInstalled(): Promise<void> {
+  for (const binary of [
+    'radosgw',
+    'radosgw-admin',
+    'ceph-mon',
+    'ceph-osd',
+    'ceph',
+    'ceph-authtool',
+    'monmaptool',
+  ]) {
+    if (!(await onPath(binary))) throw new Error(`${binary} is not installed: ${INSTALL_HINT}`);
+  }
+}
+
 /**
  * Starts a throwaway one-node Ceph cluster with radosgw on loopback (see
  * ceph-rgw.sh). Throws, telling how to install Ceph, when radosgw is missing.
  */
 export async function startRgw(): Promise<RgwServer> {
-  for (const binary of ['radosgw', 'radosgw-admin', 'ceph-mon', 'ceph-osd']) {
-    if (!(await onPath(binary))) throw new Error(`${binary} is not installed: ${INSTALL_HINT}`);
-  }
+  await assertCephInstalled();
   const dir = await mkdtemp(join(tmpdir(), 'edge-rgw-'));
   const env = {
     ...process.env,
@@ -92,6 +105,7 @@ export async function startRgw(): Promise<RgwServer> {
   const stopOnExit = () => {
     try {
       execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'ignore', timeout: 60_000 });
+      rmSync(dir, { recursive: true, force: true });
     } catch {}
   };
   process.once('exit', stopOnExit);

@@ -20,11 +20,38 @@ export function demoConfigDocument(dataDir: string): Record<string, unknown> {
     dataDir,
     folders: [{ id: 'captures', path: join(dataDir, 'captures'), completion: 'auto', stableWindow: '1s' }],
     rules: [
-      { name: 'set-aside-personal-data', when: { tags: { any: ['pii:*'] } }, action: 'quarantine', reason: 'Contains personal data; needs a privacy review before it may leave the site' },
-      { name: 'drop-empty-or-corrupt', when: { tags: { any: ['file:empty', 'file:corrupt', 'file:type-mismatch'] } }, action: 'skip', reason: 'Empty or damaged file: nothing useful to train on' },
-      { name: 'uncertain-detections', when: { contentType: 'image/*', prediction: { score: { near: 0.5, within: 0.15 } } }, action: 'upload', priority: 10, reason: 'The model was unsure: valuable for the next training pass' },
-      { name: 'review-low-confidence-people', when: { contentType: 'image/*', prediction: { class: 'person', score: { max: 0.35 } } }, action: 'hold', reason: 'Low-confidence person detection: a reviewer should check it' },
-      { name: 'sample-confident-frames', when: { contentType: 'image/*' }, action: 'upload', priority: 1, rate: { perMinute: 30 } },
+      {
+        name: 'set-aside-personal-data',
+        when: { tags: { any: ['pii:*'] } },
+        action: 'quarantine',
+        reason: 'Contains personal data; needs a privacy review before it may leave the site',
+      },
+      {
+        name: 'drop-empty-or-corrupt',
+        when: { tags: { any: ['file:empty', 'file:corrupt', 'file:type-mismatch'] } },
+        action: 'skip',
+        reason: 'Empty or damaged file: nothing useful to train on',
+      },
+      {
+        name: 'uncertain-detections',
+        when: { contentType: 'image/*', prediction: { score: { near: 0.5, within: 0.15 } } },
+        action: 'upload',
+        priority: 10,
+        reason: 'The model was unsure: valuable for the next training pass',
+      },
+      {
+        name: 'review-low-confidence-people',
+        when: { contentType: 'image/*', prediction: { class: 'person', score: { max: 0.35 } } },
+        action: 'hold',
+        reason: 'Low-confidence person detection: a reviewer should check it',
+      },
+      {
+        name: 'sample-confident-frames',
+        when: { contentType: 'image/*' },
+        action: 'upload',
+        priority: 1,
+        rate: { perMinute: 30 },
+      },
       { name: 'sensor-data', when: { extension: ['csv', 'json', 'log'] }, action: 'upload', priority: 5 },
     ],
   };
@@ -35,11 +62,16 @@ export async function demoCommand(args: CliArgs): Promise<number> {
   mkdirSync(join(dataDir, 'captures'), { recursive: true });
   const config = resolveConfig(demoConfigDocument(dataDir), '(built-in demo config)');
   const logger = createLogger({ json: args.values.json, level: logLevelFromArgs(args) });
-  logger.log('info', `DEMO MODE: simulated sensor writing into ${join(dataDir, 'captures')}; data stays on this machine`);
+  logger.log(
+    'info',
+    `DEMO MODE: simulated sensor writing into ${join(dataDir, 'captures')}; data stays on this machine`,
+  );
   const controller = new AbortController();
-  const sensor = simulate({ to: join(dataDir, 'captures'), ratePerSec: 5, signal: controller.signal }).catch((error) => {
-    logger.log('error', `simulated sensor stopped: ${(error as Error).message}`);
-  });
+  const sensor = simulate({ to: join(dataDir, 'captures'), ratePerSec: 5, signal: controller.signal }).catch(
+    (error) => {
+      logger.log('error', `simulated sensor stopped: ${(error as Error).message}`);
+    },
+  );
   return runEngine(config, logger, {
     onStop: async () => {
       controller.abort();

@@ -22,7 +22,9 @@ export async function dryRunCommand(args: CliArgs): Promise<number> {
   const rules = compileRules(config);
   const inspector = await createInspector(config.inspect);
   const hits: { rule: string; at: number }[] = [];
-  const rates = { count: (rule: string, since: number) => hits.filter((h) => h.rule === rule && h.at >= since).length };
+  const rates = {
+    count: (rule: string, since: number) => hits.filter((h) => h.rule === rule && h.at >= since).length,
+  };
   const rows: string[][] = [['FILE', 'ACTION', 'RULE', 'WHY']];
   const summary: Record<string, number> = {};
   for await (const target of targets(config, args.positionals)) {
@@ -34,7 +36,13 @@ export async function dryRunCommand(args: CliArgs): Promise<number> {
     try {
       const inspection = await inspector.inspect({ folderId: target.folder.id, ...target });
       decision = rules.decide(
-        { folderId: target.folder.id, relPath: target.relPath, absPath: target.absPath, device: target.folder.device, inspection },
+        {
+          folderId: target.folder.id,
+          relPath: target.relPath,
+          absPath: target.absPath,
+          device: target.folder.device,
+          inspection,
+        },
         { now, rates },
       );
       if (config.rules[decision.ruleIndex]?.rate) hits.push({ rule: decision.rule, at: now.getTime() });
@@ -48,7 +56,9 @@ export async function dryRunCommand(args: CliArgs): Promise<number> {
     summary[outcome] = (summary[outcome] ?? 0) + 1;
     const name = `${target.folder.id}/${target.relPath}`;
     if (args.values.json) {
-      process.stdout.write(`${JSON.stringify({ file: name, action: outcome, rule: decision?.rule, reason: why, objectKey: decision?.objectKey, trace: decision?.trace })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ file: name, action: outcome, rule: decision?.rule, reason: why, objectKey: decision?.objectKey, trace: decision?.trace })}\n`,
+      );
     } else {
       rows.push([name, outcome, decision?.rule ?? '', why]);
     }
@@ -73,7 +83,11 @@ async function* targets(config: ResolvedConfig, paths: string[]): AsyncGenerator
       process.stderr.write(`dry-run: ${path} does not exist\n`);
       continue;
     }
-    const owner = folder ?? { ...config.folders[0]!, id: '(outside any folder)', path: info.isDirectory() ? path : resolve(path, '..') };
+    const owner = folder ?? {
+      ...config.folders[0]!,
+      id: '(outside any folder)',
+      path: info.isDirectory() ? path : resolve(path, '..'),
+    };
     if (info.isDirectory()) {
       yield* scanTargets({ ...owner, path: owner.path }, path);
     } else {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { formatBytes } from '../../engine/config/units.ts';
 import { isFileState } from '../../../shared/status.ts';
+import { formatBytes } from '../../engine/config/units.ts';
 import { intOption, printJson, queueFromArgs } from '../common.ts';
 import { CliError, EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
@@ -13,7 +13,10 @@ export async function listCommand(args: CliArgs): Promise<number> {
   }
   const queue = await queueFromArgs(args);
   try {
-    const page = queue.list({ states: states.filter(isFileState), limit: intOption(args.values.limit, 'limit', 50) });
+    const page = queue.list({
+      states: states.filter(isFileState),
+      limit: intOption(args.values.limit, 'limit', 50),
+    });
     if (args.values.json) {
       printJson(page);
       return EXIT.ok;
@@ -44,10 +47,14 @@ export async function explainCommand(args: CliArgs): Promise<number> {
       printJson({ file, history });
       return EXIT.ok;
     }
-    const lines = [`${file.folderId}/${file.relPath}: ${file.state}`, `Why: ${file.reason ?? '(not decided yet)'}`];
+    const lines = [
+      `${file.folderId}/${file.relPath}: ${file.state}`,
+      `Why: ${file.reason ?? '(not decided yet)'}`,
+    ];
     if (file.decision) {
       lines.push(`Rule: ${file.decision.rule}`);
-      for (const step of file.decision.trace) lines.push(`  ${step.matched ? '✔' : '✘'} ${step.rule}: ${step.because}`);
+      for (const step of file.decision.trace)
+        lines.push(`  ${step.matched ? '✔' : '✘'} ${step.rule}: ${step.because}`);
     }
     const tags = Object.entries(file.inspection?.tags ?? {});
     if (tags.length) lines.push(`Tags: ${tags.map(([tag, n]) => `${tag}×${n}`).join(', ')}`);
@@ -55,7 +62,9 @@ export async function explainCommand(args: CliArgs): Promise<number> {
     if (file.lastError) lines.push(`Last error: ${file.lastError}`);
     lines.push('History:');
     for (const change of history) {
-      lines.push(`  ${new Date(change.at).toISOString()}  ${change.from ?? ''}→${change.to ?? change.kind}  ${change.detail ?? ''}`);
+      lines.push(
+        `  ${new Date(change.at).toISOString()}  ${change.from ?? ''}→${change.to ?? change.kind}  ${change.detail ?? ''}`,
+      );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
     return EXIT.ok;

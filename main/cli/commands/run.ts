@@ -40,7 +40,10 @@ export async function runEngine(
     throw new CliError((error as Error).message);
   }
   engine.on('problem', (problem) =>
-    logger.log(problem.fatal ? 'error' : 'warn', problem.message, { folder: problem.folderId, hint: problem.hint }),
+    logger.log(problem.fatal ? 'error' : 'warn', problem.message, {
+      folder: problem.folderId,
+      hint: problem.hint,
+    }),
   );
   engine.on('change', (changes) => logDecisions(changes, logger));
   engine.on('caughtUp', () => logger.log('info', 'catch-up scan finished', countsFields(engine)));

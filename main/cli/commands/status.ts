@@ -1,7 +1,7 @@
+import { FILE_STATES } from '../../../shared/status.ts';
 import { formatDuration } from '../../engine/config/units.ts';
 import { HEARTBEAT_MS } from '../../engine/engine.ts';
 import type { CaptureQueue } from '../../engine/queue/queue.ts';
-import { FILE_STATES } from '../../../shared/status.ts';
 import { printJson, queueFromArgs } from '../common.ts';
 import { EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
@@ -41,8 +41,15 @@ export async function statusCommand(args: CliArgs): Promise<number> {
         : engine.lastSeen
           ? `not running (last seen ${formatDuration(now - engine.lastSeen)} ago)`
           : 'has never run with this data folder';
-      const rows = FILE_STATES.filter((state) => counts[state] > 0).map((state) => [state, formatCount(counts[state])]);
-      const lines = [`Engine: ${engineLine}`, `Files: ${formatCount(total)}`, table(rows.length ? rows : [['(none)', '']])];
+      const rows = FILE_STATES.filter((state) => counts[state] > 0).map((state) => [
+        state,
+        formatCount(counts[state]),
+      ]);
+      const lines = [
+        `Engine: ${engineLine}`,
+        `Files: ${formatCount(total)}`,
+        table(rows.length ? rows : [['(none)', '']]),
+      ];
       if (oldest) {
         lines.push(
           `Oldest waiting: ${oldest.folderId}/${oldest.relPath} — ${oldest.state} for ${formatDuration(now - oldest.stateChangedAt)}${oldest.lastError ? ` (last error: ${oldest.lastError})` : ''}`,

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { globProblem } from '../rules/glob.ts';
 import type { IssueList } from './errors.ts';
-import type { ResolvedConfig } from './types.ts';
+import type { CoreConfig } from './types.ts';
 
 /** Cross-field checks on a config that passed the schema: ids, paths, regexes, name patterns. */
-export function checkConfig(config: ResolvedConfig, issues: IssueList): void {
+export function checkConfig(config: CoreConfig, issues: IssueList): void {
   checkFolders(config, issues);
   checkInspect(config, issues);
 }
@@ -14,7 +14,7 @@ const isInside = (child: string, parent: string): boolean => {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 };
 
-function checkFolders(config: ResolvedConfig, issues: IssueList): void {
+function checkFolders(config: CoreConfig, issues: IssueList): void {
   const raw = config.raw.folders;
   const idAt = (i: number) => (raw[i]?.id === undefined ? `/folders/${i}/path` : `/folders/${i}/id`);
   config.folders.forEach((folder, i) => {
@@ -61,7 +61,7 @@ function checkFolders(config: ResolvedConfig, issues: IssueList): void {
   });
 }
 
-function checkInspect(config: ResolvedConfig, issues: IssueList): void {
+function checkInspect(config: CoreConfig, issues: IssueList): void {
   const { sidecarPattern, pii } = config.inspect;
   const unknown = [...sidecarPattern.matchAll(/\{([^{}]*)\}/g)]
     .map((m) => m[1])

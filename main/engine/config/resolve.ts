@@ -8,7 +8,9 @@ import { IssueList } from './errors.ts';
 import { notADuration, notASize } from './messages.ts';
 import { PII_DETECTORS } from './pii-detectors.ts';
 import { checkSchema } from './schema-check.ts';
+import { resolveTransfer } from './transfer.ts';
 import {
+  type CoreConfig,
   DEFAULT_KEY_TEMPLATE,
   DEFAULT_TEMP_PREFIXES,
   DEFAULT_TEMP_SUFFIXES,
@@ -49,8 +51,10 @@ export function validateAndResolve(
   // "(inline)", "(built-in demo config)": a label, not a file.
   const inline = source.startsWith('(');
   const baseDir = opts.baseDir ?? (inline ? process.cwd() : path.dirname(path.resolve(source)));
-  const config = applyDefaults(doc as EngineConfig, inline ? source : path.resolve(source), baseDir, issues);
-  checkConfig(config, issues);
+  const base = applyDefaults(doc as EngineConfig, inline ? source : path.resolve(source), baseDir, issues);
+  checkConfig(base, issues);
+  const config = resolveTransfer(base, baseDir, issues);
+  if (!config) return undefined;
   compileRulesInto(config, issues);
   return issues.empty ? config : undefined;
 }
@@ -68,12 +72,7 @@ function resolvePlugin(baseDir: string, value: string): string {
   return pathLike ? resolvePath(baseDir, value) : value;
 }
 
-function applyDefaults(
-  doc: EngineConfig,
-  source: string,
-  baseDir: string,
-  issues: IssueList,
-): ResolvedConfig {
+function applyDefaults(doc: EngineConfig, source: string, baseDir: string, issues: IssueList): CoreConfig {
   const size = (value: unknown, at: string, fallback: number): number => {
     if (value === undefined) return fallback;
     const bytes = parseSize(value);

@@ -1,5 +1,16 @@
 import { DUPLICATE_POLICIES, RULE_ACTIONS } from '../../../shared/status.ts';
+import { RETENTION_SCHEMA } from '../retention/settings.ts';
 import { TEMPLATE_PLACEHOLDERS } from '../rules/template.ts';
+import { DESTINATION_SCHEMA, UPLOAD_SCHEMA } from '../upload/schema.ts';
+import {
+  DURATION_PATTERN,
+  ID_PATTERN,
+  METADATA_NAME_PATTERN,
+  MIME_PATTERN,
+  SIZE_PATTERN,
+  TIME_PATTERN,
+  WEEKDAYS,
+} from './patterns.ts';
 import { PII_DETECTORS } from './pii-detectors.ts';
 
 /**
@@ -10,15 +21,6 @@ import { PII_DETECTORS } from './pii-detectors.ts';
  */
 
 /** Kept exact (same units as parseSize/parseDuration) so editors flag bad units, not just bad shapes. */
-export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtT]([iI][bB]|[bB])?|[bB])?\\s*$';
-export const DURATION_PATTERN =
-  '^\\s*\\d+(\\.\\d+)?\\s*([mM][sS]|[sS]([eE][cC])?|[mM]([iI][nN])?|[hH]|[dD]|[wW])?\\s*$';
-export const TIME_PATTERN = '^([01]?\\d|2[0-3]):[0-5]\\d$';
-export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
-export const MIME_PATTERN =
-  '^(\\*|\\*/\\*|[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/(\\*|[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*))$';
-export const METADATA_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]*$';
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 type Schema = Record<string, unknown>;
 
@@ -72,11 +74,6 @@ const range = (description: string, bound: (d: string) => Schema, unit: string):
   });
 const template = (description: string): Schema =>
   text(`${description} Placeholders: ${placeholderList}.`, { minLength: 1 });
-const openSection = (description: string): Schema => ({
-  type: 'object',
-  description,
-  additionalProperties: true,
-});
 
 const folderSchema = object(
   'A capture folder to watch.',
@@ -276,9 +273,9 @@ export const CONFIG_SCHEMA: Schema = {
       enum: ['full', 'normal'],
       description: 'Queue durability: full survives power loss (default), normal survives process crashes.',
     },
-    destination: openSection('Where uploads go (object store settings).'),
-    upload: openSection('How uploads are paced and retried.'),
-    retention: openSection('What happens to local copies after upload.'),
+    destination: DESTINATION_SCHEMA,
+    upload: UPLOAD_SCHEMA,
+    retention: RETENTION_SCHEMA,
   },
 };
 
@@ -286,3 +283,13 @@ export const CONFIG_SCHEMA: Schema = {
 export function configSchemaJson(): string {
   return `${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`;
 }
+
+export {
+  DURATION_PATTERN,
+  ID_PATTERN,
+  METADATA_NAME_PATTERN,
+  MIME_PATTERN,
+  SIZE_PATTERN,
+  TIME_PATTERN,
+  WEEKDAYS,
+};

@@ -1,6 +1,9 @@
 import type { CompletionMode, CustomPiiPattern, EngineConfig } from '../../../shared/config.ts';
 import type { Rule } from '../../../shared/rules.ts';
 import type { DuplicatePolicy, RuleAction } from '../../../shared/status.ts';
+import type { DestinationConfig } from '../../../shared/upload-config.ts';
+import type { RetentionSettings } from '../retention/settings.ts';
+import type { UploadSettings } from '../upload/settings.ts';
 
 /** A folder's settings after defaults are applied and units resolved (ms, bytes, absolute paths). */
 export interface ResolvedFolder {
@@ -40,10 +43,17 @@ export interface ResolvedConfig {
   defaultAction: { action: RuleAction; reason: string; key?: string };
   defaultKey: string;
   durability: 'full' | 'normal';
-  /** The raw document, for the uploader's own sections. */
+  /** Undefined: the embedded local demo store. Paths are absolute. */
+  destination?: DestinationConfig;
+  upload: UploadSettings;
+  retention: RetentionSettings;
+  /** The document as written. */
   raw: EngineConfig;
 }
 
 export const DEFAULT_KEY_TEMPLATE = '{site}/{device}/{yyyy}/{mm}/{dd}/{path}';
 export const DEFAULT_TEMP_SUFFIXES = ['.part', '.tmp', '.temp', '.active', '.partial', '.crdownload', '~'];
 export const DEFAULT_TEMP_PREFIXES = ['~$', '.~'];
+
+/** The capture part of the config, before the destination/upload/retention sections are resolved. */
+export type CoreConfig = Omit<ResolvedConfig, 'destination' | 'upload' | 'retention'>;

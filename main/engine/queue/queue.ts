@@ -136,7 +136,9 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   /** Adds a complete file, or notices that a known one changed (it then goes back to `discovered`). */
   discover(file: DiscoveredFile): { id: number; outcome: DiscoverOutcome } {
     return this.transaction(() => {
-      const existing = this.sql('SELECT id, size, mtime_ms, state FROM files WHERE abs_path = ?').get(file.absPath);
+      const existing = this.sql('SELECT id, size, mtime_ms, state FROM files WHERE abs_path = ?').get(
+        file.absPath,
+      );
       const now = this.now();
       if (!existing) {
         const result = this.sql(
@@ -144,16 +146,28 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
            VALUES (?, ?, ?, ?, ?, 'discovered', ?, ?)`,
         ).run(file.folderId, file.relPath, file.absPath, file.size, Math.floor(file.mtimeMs), now, now);
         const id = Number(result.lastInsertRowid);
-        this.record({ fileId: id, kind: 'discovered', to: 'discovered', relPath: file.relPath, folderId: file.folderId });
+        this.record({
+          fileId: id,
+          kind: 'discovered',
+          to: 'discovered',
+          relPath: file.relPath,
+          folderId: file.folderId,
+        });
         return { id, outcome: 'new' };
       }
       const id = Number(existing.id);
       const from = existing.state as FileState;
-      const same = Number(existing.size) === file.size && Number(existing.mtime_ms) === Math.floor(file.mtimeMs);
+      const same =
+        Number(existing.size) === file.size && Number(existing.mtime_ms) === Math.floor(file.mtimeMs);
       const reappeared = from === 'vanished' || from === 'removed';
       if (same && !reappeared) return { id, outcome: 'unchanged' };
       // The content changed (or the path was reused): forget the old facts and look again.
-      this.resetToDiscovered(id, from, file, reappeared ? 'appeared again' : 'changed on disk; looking at it again');
+      this.resetToDiscovered(
+        id,
+        from,
+        file,
+        reappeared ? 'appeared again' : 'changed on disk; looking at it again',
+      );
       return { id, outcome: 'changed' };
     });
   }
@@ -177,7 +191,15 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
          attempts = 0, next_attempt_at = NULL, last_error = NULL, duplicate_of = NULL, upload = NULL
        WHERE id = ?`,
     ).run(file.size, Math.floor(file.mtimeMs), this.now(), id);
-    this.record({ fileId: id, kind: 'changed', from, to: 'discovered', relPath: file.relPath, folderId: file.folderId, detail });
+    this.record({
+      fileId: id,
+      kind: 'changed',
+      from,
+      to: 'discovered',
+      relPath: file.relPath,
+      folderId: file.folderId,
+      detail,
+    });
   }
 
   get(id: number): FileRecord | undefined {
@@ -191,7 +213,9 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   }
 
   /** What the queue knows of these paths (for scans: only new or changed files need work). */
-  lookup(absPaths: readonly string[]): Map<string, { id: number; size: number; mtimeMs: number; state: FileState }> {
+  lookup(
+    absPaths: readonly string[],
+  ): Map<string, { id: number; size: number; mtimeMs: number; state: FileState }> {
     const found = new Map<string, { id: number; size: number; mtimeMs: number; state: FileState }>();
     for (let start = 0; start < absPaths.length; start += 500) {
       const chunk = absPaths.slice(start, start + 500);

@@ -6,7 +6,16 @@ import type { FileState } from '../../../shared/status.ts';
  * Every state may go back to `discovered` (the file changed on disk and must be looked at again).
  */
 const ALLOWED: Record<FileState, readonly FileState[]> = {
-  discovered: ['inspected', 'queued', 'skipped', 'held', 'quarantined', 'vanished', 'unreadable', 'too_large'],
+  discovered: [
+    'inspected',
+    'queued',
+    'skipped',
+    'held',
+    'quarantined',
+    'vanished',
+    'unreadable',
+    'too_large',
+  ],
   inspected: ['queued', 'skipped', 'held', 'quarantined', 'vanished', 'unreadable', 'too_large'],
   queued: ['uploading', 'skipped', 'held', 'quarantined', 'vanished', 'failed', 'conflict', 'uploaded'],
   uploading: ['uploaded', 'queued', 'failed', 'quarantined', 'vanished', 'conflict', 'unreadable'],
@@ -24,7 +33,13 @@ const ALLOWED: Record<FileState, readonly FileState[]> = {
 };
 
 /** States in which a file that vanished from disk no longer matters (we are done with it). */
-const DONE_WITH_LOCAL_COPY: ReadonlySet<FileState> = new Set(['uploaded', 'retained', 'removed', 'skipped', 'vanished']);
+const DONE_WITH_LOCAL_COPY: ReadonlySet<FileState> = new Set([
+  'uploaded',
+  'retained',
+  'removed',
+  'skipped',
+  'vanished',
+]);
 
 export function canTransition(from: FileState, to: FileState): boolean {
   return to === 'discovered' || from === to || ALLOWED[from].includes(to);

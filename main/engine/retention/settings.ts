@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RetentionConfig } from '../../../shared/upload-config.ts';
 import { notADuration, notASize, show } from '../config/messages.ts';
-import { DURATION_PATTERN, SIZE_PATTERN } from '../config/schema.ts';
+import { DURATION_PATTERN, SIZE_PATTERN } from '../config/patterns.ts';
 import { didYouMean } from '../config/suggest.ts';
 import type { ResolvedFolder } from '../config/types.ts';
 import { parseDuration, parseSize } from '../config/units.ts';

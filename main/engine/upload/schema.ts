@@ -1,3 +1,5 @@
+import { DURATION_PATTERN, SIZE_PATTERN } from '../config/patterns.ts';
+
 /**
  * JSON Schema (draft-07) fragments for the `destination` and `upload` config sections, plugged
  * into the main config schema. Units, bandwidth timetables and cross-field rules are checked in
@@ -6,10 +8,6 @@
 
 type Schema = Record<string, unknown>;
 
-// The same patterns as config/schema.ts; repeated here because that file imports this one.
-const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgGtT]([iI][bB]|[bB])?|[bB])?\\s*$';
-const DURATION_PATTERN =
-  '^\\s*\\d+(\\.\\d+)?\\s*([mM][sS]|[sS]([eE][cC])?|[mM]([iI][nN])?|[hH]|[dD]|[wW])?\\s*$';
 const URL_PATTERN = '^https?://\\S+$';
 
 const text = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });

@@ -178,11 +178,6 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     };
   }
 
-  /** Probes made while paused (and to tell a file's problem from the store's): for status and tests. */
-  get probeCount(): number {
-    return this.connectivity.probes;
-  }
-
   private schedulePump(): void {
     if (!this.running || this.stopping || this.pumpPending) return;
     this.pumpPending = setImmediate(() => {

@@ -66,6 +66,8 @@ export class FolderCompletion {
 
   /** A temp-named file was created or written: remember the name(s) it will likely be renamed to. */
   noteTemp(tempAbs: string, memoryMs = TEMP_MEMORY_MS): void {
+    // Only `auto` mode asks whether a file was renamed into place.
+    if (this.#closed || this.#folder.completion !== 'auto') return;
     const dir = path.dirname(tempAbs);
     const until = this.#now() + memoryMs;
     for (const finalName of finalNamesForTemp(this.#folder, path.basename(tempAbs))) {
@@ -75,8 +77,9 @@ export class FolderCompletion {
 
   /** A temp-named file is gone. If its final name is waiting out the stable window, it was renamed: done. */
   tempGone(tempAbs: string): void {
+    if (this.#closed || this.#folder.completion !== 'auto') return;
     const dir = path.dirname(tempAbs);
-    let awaited = false;
+    let renamedOne = false;
     for (const finalName of finalNamesForTemp(this.#folder, path.basename(tempAbs))) {
       const finalAbs = path.join(dir, finalName);
       const key = `${dir}\0${finalName}`;
@@ -86,14 +89,14 @@ export class FolderCompletion {
         this.#tempSeen.delete(key);
         return;
       }
-      if (this.#folder.completion === 'auto' && this.#pending.has(finalAbs)) {
+      if (this.#pending.has(finalAbs)) {
         this.#tempSeen.delete(key);
         void this.#completeRenamed(finalAbs);
-        awaited = true;
+        renamedOne = true;
       }
     }
     // The unlink can arrive before the final name's add (polling): remember it briefly.
-    if (!awaited) this.noteTemp(tempAbs, GONE_MEMORY_MS);
+    if (!renamedOne) this.noteTemp(tempAbs, GONE_MEMORY_MS);
   }
 
   /** A non-temp, non-ignored file appeared, changed, or was found by a scan before it was stable. */

@@ -42,19 +42,28 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   readonly #retryMs: number;
   readonly #readyTimeoutMs: number;
   #stopped = false;
+  #started = false;
+  /** Resolves when stop() is called, so nothing waits on a watcher that was closed mid-start. */
+  readonly #stopping: Promise<boolean>;
+  #signalStop: () => void = () => {};
 
   constructor(folders: ResolvedFolder[], options: CaptureWatcherOptions = {}) {
     super();
+    this.#stopping = new Promise<boolean>((resolve) => {
+      this.#signalStop = () => resolve(true);
+    });
     const now = options.now ?? Date.now;
     this.#retryMs = options.retryIntervalMs ?? DEFAULT_RETRY_MS;
     this.#readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
     folders.forEach((folder, index) => {
-      const clash = this.#states.get(folder.id);
-      if (clash) {
+      const first = folders.findIndex((other) => other.id === folder.id);
+      if (first !== index) {
         throw new Error(
-          `folders[${index}] has the same id "${folder.id}" as another folder; give each folder a unique \`id\`.`,
+          `folders[${index}] has the same id "${folder.id}" as folders[${first}]; give each folder a unique \`id\`.`,
         );
       }
+    });
+    folders.forEach((folder, index) => {
       const ref: FolderRef = {
         folderId: folder.id,
         root: path.resolve(folder.path),
@@ -78,11 +87,15 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
 
   /** Starts watching every folder; resolves once each is watched or has reported why it is not. */
   async start(): Promise<void> {
+    if (this.#started)
+      throw new Error('CaptureWatcher.start() was called twice; create a new watcher instead.');
+    this.#started = true;
     await Promise.all([...this.#states.values()].map((state) => this.#open(state)));
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#signalStop();
     const closing: Promise<void>[] = [];
     for (const state of this.#states.values()) {
       clearTimeout(state.retryTimer);
@@ -98,9 +111,10 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     const state = this.#states.get(folderId);
     if (!state) throw new Error(`consider(): no capture folder has id "${folderId}".`);
     if (this.#stopped) return;
-    const rel = toRelPosix(state.ref.root, path.resolve(absPath));
+    const resolved = path.resolve(absPath);
+    const rel = toRelPosix(state.ref.root, resolved);
     if (!this.#inScope(state, rel)) return;
-    if (classifyName(state.folder, rel) === 'candidate') state.completion.candidate(absPath, 'consider');
+    if (classifyName(state.folder, rel) === 'candidate') state.completion.candidate(resolved, 'consider');
   }
 
   /** Per folder: files waiting to settle, remembered temp names, recent hand-ons (all bounded). */
@@ -212,7 +226,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), this.#readyTimeoutMs);
     });
-    const inTime = await Promise.race([ready, timeout]);
+    const inTime = await Promise.race([ready, timeout, this.#stopping]);
     clearTimeout(timer);
     if (!inTime && !this.#stopped) {
       this.#report(state, {
@@ -232,6 +246,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   }
 
   #onEntry(state: FolderState, absPath: string, event: 'add' | 'change'): void {
+    if (this.#stopped) return;
     const rel = toRelPosix(state.ref.root, absPath);
     if (!this.#inScope(state, rel)) return;
     const kind = classifyName(state.folder, rel);
@@ -240,6 +255,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   }
 
   #onUnlink(state: FolderState, absPath: string): void {
+    if (this.#stopped) return;
     const rel = toRelPosix(state.ref.root, absPath);
     if (!this.#inScope(state, rel)) return;
     const kind = classifyName(state.folder, rel);

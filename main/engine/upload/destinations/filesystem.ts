@@ -27,10 +27,11 @@ export type FilesystemDestinationOptions = FilesystemDestinationConfig & {
  * No resume: an interrupted copy starts over (files on a share are copied at local-network speed).
  */
 export function createFilesystemDestination(cfg: FilesystemDestinationOptions): Destination {
-  if (!cfg.path)
+  if (!cfg.path) {
     throw new Error(
       'destination.path: required for a filesystem destination (the mounted folder to copy into)',
     );
+  }
   const root = resolve(cfg.path);
   const fsync = cfg.fsync ?? true;
   const onConflict = cfg.onConflict ?? 'report';

@@ -52,8 +52,9 @@ export async function copyToTemp(
       }
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > source.size)
+      if (total > source.size) {
         throw new UploadError('source_changed', `${source.absPath} grew while it was copied`);
+      }
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
       await options.throttle.take(bytesRead, options.signal);
@@ -71,8 +72,9 @@ export async function copyToTemp(
     await input.close();
     await output.close().catch(() => {});
   }
-  if (total !== source.size)
+  if (total !== source.size) {
     throw new UploadError('source_changed', `${source.absPath} shrank while it was copied`);
+  }
   await checkSourceUnchanged(source);
   const actual = hash.digest('hex');
   if (actual !== source.sha256) throw sourceHashMismatch(source, actual);

@@ -39,8 +39,9 @@ export function destinationFsError(err: unknown, what: string): UploadError {
   if (['ENOENT', 'EIO', 'ESTALE', 'ENOTCONN', 'EHOSTDOWN', 'ETIMEDOUT', 'ENXIO', 'ENODEV'].includes(code)) {
     return new UploadError('offline', message, { cause: err });
   }
-  if (['EACCES', 'EPERM', 'EROFS'].includes(code))
+  if (['EACCES', 'EPERM', 'EROFS'].includes(code)) {
     return new UploadError('permission', message, { cause: err });
+  }
   if (['ENAMETOOLONG', 'EINVAL', 'EISDIR', 'ENOTDIR'].includes(code)) {
     return new UploadError('bad_request', message, { cause: err });
   }

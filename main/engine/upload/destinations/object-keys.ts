@@ -3,11 +3,16 @@ import { UploadError } from '../types.ts';
 /** Most `-N` suffixes tried before giving up on a free key. */
 export const MAX_CONFLICT_SUFFIX = 100;
 
+/** `/edge` → `edge/`: object keys never start with a slash, and a prefix is a folder. */
+export function normalizePrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').replace(/^\/+/, '');
+  if (trimmed === '') return '';
+  return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
 /** `edge` + `a/b.jpg` → `edge/a/b.jpg`; no doubled or leading slashes. */
 export function joinKey(prefix: string | undefined, objectKey: string): string {
-  const key = objectKey.replace(/^\/+/, '');
-  if (!prefix) return key;
-  return prefix.endsWith('/') ? `${prefix}${key}` : `${prefix}/${key}`;
+  return `${normalizePrefix(prefix)}${objectKey.replace(/^\/+/, '')}`;
 }
 
 /** `a/b.jpg`, 2 → `a/b-2.jpg`: the number goes before the extension of the last path segment. */

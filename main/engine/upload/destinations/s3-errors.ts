@@ -88,8 +88,10 @@ export function isUnsupported(err: unknown): boolean {
   return UNSUPPORTED_CODES.has(s3ErrorCode(err) ?? '') || status === 501 || status === 405;
 }
 
+/** The store no longer knows a multipart upload (RGW 16.2 answers ListParts on it with NoSuchKey). */
 export function isNoSuchUpload(err: unknown): boolean {
-  return s3ErrorCode(err) === 'NoSuchUpload';
+  const code = s3ErrorCode(err);
+  return code === 'NoSuchUpload' || code === 'NoSuchKey';
 }
 
 /** HEAD answers have no body, so a missing key shows only as a 404 named NotFound. */
@@ -102,7 +104,10 @@ export function isNotFound(err: unknown): boolean {
 export function isBodilessForbidden(err: unknown): boolean {
   const code = s3ErrorCode(err);
   // The SDK names a bodiless error Unknown (RGW) or after its status (Forbidden, 403).
-  return httpStatusOf(err) === 403 && (code === undefined || ['Forbidden', '403', 'Unknown', 'UnknownError'].includes(code));
+  return (
+    httpStatusOf(err) === 403 &&
+    (code === undefined || ['Forbidden', '403', 'Unknown', 'UnknownError'].includes(code))
+  );
 }
 
 function networkCode(err: unknown, depth = 0): string | undefined {
@@ -154,8 +159,9 @@ export function classifyS3Error(err: unknown, context?: string): UploadError {
   if (net !== undefined || code === 'TimeoutError' || code === 'AbortError' || code === 'RequestTimeout') {
     return make('offline', `the store is unreachable (${net ?? code}): ${String(e.message ?? '')}`.trim());
   }
-  if (/socket hang up/i.test(String(e.message ?? '')))
+  if (/socket hang up/i.test(String(e.message ?? ''))) {
     return make('offline', `the store is unreachable: ${detail}`);
+  }
 
   if (status === 429 || status === 503 || THROTTLE_CODES.has(code)) {
     const after = retryAfterMs(err);
@@ -178,8 +184,9 @@ export function classifyS3Error(err: unknown, context?: string): UploadError {
     return make('not_found', `the bucket does not exist (${detail}); create it or fix destination.bucket`);
   }
   if (status !== undefined && status >= 500) return make('server', `the store failed (${detail})`);
-  if (status !== undefined && status >= 400)
+  if (status !== undefined && status >= 400) {
     return make('bad_request', `the store refused the request (${detail})`);
+  }
   // No HTTP answer and no known network code: a bug or a misconfiguration that retrying will not fix.
   return make('bad_request', `unexpected error (${detail})`);
 }

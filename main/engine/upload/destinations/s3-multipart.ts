@@ -143,11 +143,12 @@ async function createUpload(req: MultipartRequest): Promise<MultipartProgress> {
     options.signal.throwIfAborted();
     throw classifyS3Error(err, `CreateMultipartUpload s3://${target.bucket}/${key}`);
   }
-  if (!uploadId)
+  if (!uploadId) {
     throw new UploadError(
       'server',
       `CreateMultipartUpload s3://${target.bucket}/${key} returned no UploadId`,
     );
+  }
   const progress: MultipartProgress = {
     uploadId,
     key,
@@ -174,8 +175,9 @@ async function sendParts(
   const partCount = Math.ceil(source.size / progress.partSize);
   const completed = new Map<number, CompletedPart>();
   for (const [partNumber, part] of known) {
-    if (part.md5 !== undefined)
+    if (part.md5 !== undefined) {
       completed.set(partNumber, { partNumber, etag: part.etag, md5: part.md5, size: part.size });
+    }
   }
   const counts = { bytesSent: 0, partsSent: 0, partsReused: 0 };
   // Saves run one after another, each with every part done so far.
@@ -208,11 +210,12 @@ async function sendParts(
       if (isNoSuchUpload(err)) throw new UploadVanished();
       throw classifyS3Error(err, `UploadPart ${partNumber} s3://${target.bucket}/${key}`);
     }
-    if (!etag)
+    if (!etag) {
       throw new UploadError(
         'server',
         `UploadPart ${partNumber} s3://${target.bucket}/${key} returned no ETag`,
       );
+    }
     completed.set(partNumber, { partNumber, etag, md5, size: body.length });
     counts.bytesSent += body.length;
     counts.partsSent += 1;

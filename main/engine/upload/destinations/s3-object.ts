@@ -126,8 +126,9 @@ export async function verifyStored(
 ): Promise<HeadObjectCommandOutput> {
   const head = await headObject(target, key, signal);
   const where = `s3://${target.bucket}/${key}`;
-  if (head === undefined)
+  if (head === undefined) {
     throw new UploadError('integrity', `${where} is missing right after the upload completed`);
+  }
   if (head.ContentLength !== source.size) {
     throw new UploadError('integrity', `${where} holds ${head.ContentLength} bytes, we sent ${source.size}`);
   }

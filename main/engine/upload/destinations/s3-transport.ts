@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { checkServerIdentity, rootCertificates } from 'node:tls';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -80,6 +80,31 @@ function endpointUrl(cfg: S3DestinationConfig): URL {
   }
 }
 
+/**
+ * https-proxy-agent builds the TLS session to the store inside the tunnel from the request's
+ * options, which the SDK makes without our `ca`; and for an IP-address endpoint it checks the
+ * certificate against "localhost". Supply both.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  readonly #ca: string[] | undefined;
+  constructor(
+    proxy: URL,
+    options: ConstructorParameters<typeof HttpsProxyAgent<string>>[1] & { ca?: string[] },
+  ) {
+    super(proxy, options);
+    this.#ca = options.ca;
+  }
+  override connect(...[req, opts]: Parameters<HttpsProxyAgent<string>['connect']>) {
+    if (!opts.secureEndpoint) return super.connect(req, opts);
+    const host = opts.host ?? '';
+    return super.connect(req, {
+      ...opts,
+      ...(this.#ca ? { ca: this.#ca } : {}),
+      checkServerIdentity: (_servername, cert) => checkServerIdentity(host, cert),
+    });
+  }
+}
+
 /** The one agent all requests share: keep-alive, sized to maxSockets, with the CA bundle and proxy applied. */
 function makeAgent(cfg: S3DestinationConfig, endpoint: URL, maxSockets: number): HttpAgent {
   const options = {
@@ -97,7 +122,7 @@ function makeAgent(cfg: S3DestinationConfig, endpoint: URL, maxSockets: number):
       throw configError('proxy', `"${proxy}" is not a URL (e.g. http://proxy.example.com:3128)`);
     }
     // HTTPS goes through a CONNECT tunnel; plain HTTP is forwarded as absolute-URI requests (proxies often refuse CONNECT to port 80).
-    return secure ? new HttpsProxyAgent(proxyUrl, options) : new HttpProxyAgent(proxyUrl, options);
+    return secure ? new TunnelAgent(proxyUrl, options) : new HttpProxyAgent(proxyUrl, options);
   }
   return secure ? new HttpsAgent(options) : new HttpAgent(options);
 }
@@ -145,7 +170,8 @@ export function createS3Client(cfg: S3DestinationConfig, settings: S3TransportSe
     maxAttempts: settings.maxAttempts ?? 3,
     requestHandler: {
       ...(secure ? { httpsAgent: agent as HttpsAgent } : { httpAgent: agent }),
-      connectionTimeout: settings.requestTimeoutMs,
+      // A connect that takes half a minute is not coming; say offline sooner than a long request timeout.
+      connectionTimeout: Math.min(settings.requestTimeoutMs, 30_000),
       // An idle-socket timeout, not a deadline: a big part on a slow link may take longer, a stalled one may not.
       socketTimeout: settings.requestTimeoutMs,
     },

@@ -8,7 +8,7 @@ import {
 import type { S3DestinationConfig } from '../../../../shared/upload-config.ts';
 import type { Destination, MultipartProgress, UploadOptions, UploadResult, UploadSource } from '../types.ts';
 import { UploadError } from '../types.ts';
-import { candidateKeys, joinKey, resolveTargetKey } from './object-keys.ts';
+import { candidateKeys, joinKey, normalizePrefix, resolveTargetKey } from './object-keys.ts';
 import { classifyS3Error, isBodilessForbidden, isNotFound } from './s3-errors.ts';
 import { abortUpload, uploadMultipart } from './s3-multipart.ts';
 import {
@@ -44,8 +44,9 @@ export interface S3DestinationSettings {
 }
 
 function checkSettings(cfg: S3DestinationConfig & S3DestinationSettings): void {
-  if (!cfg.bucket)
+  if (!cfg.bucket) {
     throw new Error('destination.bucket: required for an s3 destination (the bucket to upload into)');
+  }
   if (!(cfg.partSize >= MIN_PART_SIZE)) {
     throw new Error(`upload.partSize: must be at least 5MiB (S3's smallest part), got ${cfg.partSize} bytes`);
   }
@@ -186,16 +187,14 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
       await client.send(new HeadBucketCommand({ Bucket: cfg.bucket }), { abortSignal: signal });
     } catch (err) {
       signal?.throwIfAborted();
+      // HEAD answers carry no error code: a 404 here can only mean the bucket.
       if (isNotFound(err)) {
-        throw new UploadError(
-          'not_found',
-          `bucket ${cfg.bucket} does not exist at ${describeEndpoint(cfg)}`,
-          {
-            cause: err,
-          },
-        );
+        const message = `bucket ${cfg.bucket} does not exist at ${describeEndpoint(cfg)}`;
+        throw new UploadError('not_found', message, { cause: err });
       }
-      if (isBodilessForbidden(err)) throw await explainForbidden(target, cfg.prefix ?? '', err, signal);
+      if (isBodilessForbidden(err)) {
+        throw await explainForbidden(target, normalizePrefix(cfg.prefix), err, signal);
+      }
       throw classifyS3Error(err, `HeadBucket ${cfg.bucket}`);
     }
   }
@@ -206,7 +205,8 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
     isLocalDemo: false,
     probe,
     upload,
-    abortOrphans: (tracked, olderThanMs) => abortOrphanUploads(target, cfg.prefix, tracked, olderThanMs),
+    abortOrphans: (tracked, olderThanMs) =>
+      abortOrphanUploads(target, normalizePrefix(cfg.prefix), tracked, olderThanMs),
     async close() {
       client.destroy();
     },
