@@ -15,8 +15,12 @@ export function checkSchema(doc: unknown, issues: IssueList): void {
     );
     return;
   }
-  validator ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true }).compile(
-    CONFIG_SCHEMA,
-  );
+  validator ??= new Ajv({
+    allErrors: true,
+    verbose: true,
+    allowUnionTypes: true,
+    strict: true,
+    discriminator: true,
+  }).compile(CONFIG_SCHEMA);
   if (!validator(doc)) addSchemaIssues(validator.errors ?? [], doc, issues);
 }

@@ -121,6 +121,8 @@ export const DESTINATION_SCHEMA: Schema = {
   properties: {
     type: { type: 'string', enum: ['s3', 'filesystem', 'local'], description: 's3, filesystem or local.' },
   },
+  // Lets the validator report only the problems of the branch the `type` names.
+  discriminator: { propertyName: 'type' },
   oneOf: [s3Destination, filesystemDestination, localDestination],
 };
 
