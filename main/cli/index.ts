@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { bandwidthCommand } from './commands/bandwidth.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dryRunCommand } from './commands/dry-run.ts';
 import { explainCommand, listCommand } from './commands/inspect-queue.ts';
@@ -21,6 +22,8 @@ Commands:
                                      List queued files, newest first
   explain   --config FILE | --data-dir DIR PATH
                                      Why a file is in its state: decision, rule trace and history
+  bandwidth --config FILE | --data-dir DIR LIMIT
+                                     Change a running engine's upload limit: off, 512k, 4M, "08:00,512k 18:00,off"
   validate  --config FILE            Check a config file; exit code 3 when it is invalid
   simulate  --to DIR [--rate 10/s] [--count N] [--duration 30s] [--seed N] [--size 4KiB]
                                      Write realistic captures the way cameras and sensors do
@@ -69,6 +72,7 @@ const COMMANDS: Record<string, (args: CliArgs) => Promise<number>> = {
   simulate: simulateCommand,
   demo: demoCommand,
   schema: schemaCommand,
+  bandwidth: bandwidthCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

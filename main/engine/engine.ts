@@ -9,6 +9,7 @@ import type { QueueChange } from './queue/types.ts';
 import { Reconciler } from './reconcile.ts';
 import { RetentionManager, type RetentionStatus } from './retention/index.ts';
 import { type CompiledRules, compileRules } from './rules/index.ts';
+import { takeBandwidthRequest } from './runtime-requests.ts';
 import { createDestination } from './upload/destinations/index.ts';
 import type { Destination } from './upload/types.ts';
 import { Uploader, type UploaderStatus } from './upload/uploader.ts';
@@ -79,6 +80,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
   async start(): Promise<void> {
     this.startedAt = this.now();
+    // A limit set at run time lasts until restart; the config's limit applies from start.
+    this.bandwidthRequestSeenAt = this.startedAt;
     this.rules = compileRules(this.config);
     this.inspector = await createInspector(this.config.inspect);
     this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, this.now);
@@ -161,6 +164,20 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.retention.start();
   }
 
+  private bandwidthRequestSeenAt = 0;
+
+  /** A bandwidth limit set with `edge-capture bandwidth` while we run (a bad one is reported, not fatal). */
+  private applyRuntimeRequests(): void {
+    const request = takeBandwidthRequest(this.queue, this.bandwidthRequestSeenAt);
+    if (!request) return;
+    this.bandwidthRequestSeenAt = request.at;
+    try {
+      this.setBandwidth(request.spec);
+    } catch (error) {
+      this.queue.note('problem', `bandwidth request "${request.spec}" ignored: ${(error as Error).message}`);
+    }
+  }
+
   uploadStatus(): UploaderStatus | undefined {
     return this.uploader?.status();
   }
@@ -214,6 +231,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
   /** Lets `edge-capture status` in another process tell whether an engine is running. */
   private beat(): void {
+    this.applyRuntimeRequests();
     const upload = this.uploader?.status();
     this.queue.setMeta(
       'heartbeat',

@@ -47,10 +47,24 @@ export async function runEngine(
   );
   engine.on('change', (changes) => logDecisions(changes, logger));
   engine.on('caughtUp', () => logger.log('info', 'catch-up scan finished', countsFields(engine)));
+  let wasOnline = true;
+  engine.on('status', () => {
+    const upload = engine.uploadStatus();
+    if (upload && upload.online !== wasOnline) {
+      wasOnline = upload.online;
+      if (upload.online) logger.log('info', `uploads resumed: ${upload.destination} answers again`);
+      else
+        logger.log('warn', `uploads paused: ${upload.lastError ?? 'the store does not answer'}`, {
+          probing: true,
+        });
+    }
+    if (engine.capturePausedReason) logger.log('error', engine.capturePausedReason);
+  });
   await engine.start();
   logger.log('info', `watching ${config.folders.length} folder(s) for site ${config.site}`, {
     folders: config.folders.map((folder) => folder.path),
     dataDir: config.dataDir,
+    uploadsTo: engine.uploadStatus()?.destination,
   });
 
   let lastDecided = 0;
@@ -61,8 +75,16 @@ export async function runEngine(
     lastDecided = engine.decidedCount;
     lastTick = now;
     const counts = engine.queue.counts();
+    const upload = engine.uploadStatus();
+    const link = engine.capturePausedReason
+      ? 'CAPTURE PAUSED (disk) · '
+      : upload && !upload.online
+        ? 'OFFLINE · '
+        : upload?.isLocalDemo
+          ? 'local demo store · '
+          : '';
     logger.status(
-      `${rate.toFixed(0)} files/s · backlog ${formatCount(engine.backlog)} · queued ${formatCount(counts.queued)} · uploaded ${formatCount(counts.uploaded + counts.retained + counts.removed)} · skipped ${formatCount(counts.skipped)} · held ${formatCount(counts.held)} · quarantined ${formatCount(counts.quarantined)}`,
+      `${link}${rate.toFixed(0)} files/s · backlog ${formatCount(engine.backlog)} · queued ${formatCount(counts.queued)} · uploaded ${formatCount(counts.uploaded + counts.retained + counts.removed)} · skipped ${formatCount(counts.skipped)} · held ${formatCount(counts.held)} · quarantined ${formatCount(counts.quarantined)}`,
     );
   }, 500);
   const summary = setInterval(() => {

@@ -1,5 +1,5 @@
 import { FILE_STATES } from '../../../shared/status.ts';
-import { formatDuration } from '../../engine/config/units.ts';
+import { formatBytes, formatDuration } from '../../engine/config/units.ts';
 import { HEARTBEAT_MS } from '../../engine/engine.ts';
 import type { CaptureQueue } from '../../engine/queue/queue.ts';
 import { printJson, queueFromArgs } from '../common.ts';
@@ -7,18 +7,43 @@ import { EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
 import { formatCount, table } from '../output.ts';
 
+export interface UploadSummary {
+  destination: string;
+  isLocalDemo: boolean;
+  online: boolean;
+  offlineSince?: number;
+  lastSuccessAt?: number;
+  lastError?: string;
+  bytesPerSecond: number;
+  bandwidthLimit?: number;
+}
+
 export interface EngineLiveness {
   running: boolean;
   pid?: number;
   lastSeen?: number;
+  capturePaused?: string;
+  upload?: UploadSummary;
 }
 
 export function liveness(queue: CaptureQueue, now = Date.now()): EngineLiveness {
   const raw = queue.getMeta('heartbeat');
   if (!raw) return { running: false };
-  const beat = JSON.parse(raw) as { pid: number; at: number; running: boolean };
+  const beat = JSON.parse(raw) as {
+    pid: number;
+    at: number;
+    running: boolean;
+    capturePaused?: string;
+    upload?: UploadSummary;
+  };
   const fresh = beat.running && now - beat.at < HEARTBEAT_MS * 3;
-  return { running: fresh, pid: beat.pid, lastSeen: beat.at };
+  return {
+    running: fresh,
+    pid: beat.pid,
+    lastSeen: beat.at,
+    capturePaused: beat.capturePaused,
+    upload: beat.upload,
+  };
 }
 
 export async function statusCommand(args: CliArgs): Promise<number> {
@@ -45,11 +70,10 @@ export async function statusCommand(args: CliArgs): Promise<number> {
         state,
         formatCount(counts[state]),
       ]);
-      const lines = [
-        `Engine: ${engineLine}`,
-        `Files: ${formatCount(total)}`,
-        table(rows.length ? rows : [['(none)', '']]),
-      ];
+      const lines = [`Engine: ${engineLine}`];
+      if (engine.running && engine.capturePaused) lines.push(`CAPTURE PAUSED: ${engine.capturePaused}`);
+      if (engine.upload) lines.push(uploadLine(engine.upload, now));
+      lines.push(`Files: ${formatCount(total)}`, table(rows.length ? rows : [['(none)', '']]));
       if (oldest) {
         lines.push(
           `Oldest waiting: ${oldest.folderId}/${oldest.relPath} — ${oldest.state} for ${formatDuration(now - oldest.stateChangedAt)}${oldest.lastError ? ` (last error: ${oldest.lastError})` : ''}`,
@@ -64,4 +88,20 @@ export async function statusCommand(args: CliArgs): Promise<number> {
   } finally {
     queue.close();
   }
+}
+
+function uploadLine(upload: UploadSummary, now: number): string {
+  const where = upload.isLocalDemo
+    ? 'the LOCAL DEMO STORE (data has not left this machine)'
+    : upload.destination;
+  const last = upload.lastSuccessAt
+    ? `last upload ${formatDuration(now - upload.lastSuccessAt)} ago`
+    : 'nothing uploaded yet';
+  if (!upload.online) {
+    const since = upload.offlineSince ? ` for ${formatDuration(now - upload.offlineSince)}` : '';
+    return `Uploads: OFFLINE${since} to ${where}; ${last}${upload.lastError ? `; last error: ${upload.lastError}` : ''}`;
+  }
+  const speed = upload.bytesPerSecond > 0 ? `, ${formatBytes(upload.bytesPerSecond)}/s` : '';
+  const limit = upload.bandwidthLimit ? ` (limit ${formatBytes(upload.bandwidthLimit)}/s)` : '';
+  return `Uploads: online to ${where}; ${last}${speed}${limit}`;
 }
