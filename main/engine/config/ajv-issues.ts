@@ -16,7 +16,7 @@ import {
   MIME_PATTERN,
   SIZE_PATTERN,
   TIME_PATTERN,
-} from './schema.ts';
+} from './patterns.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Turns ajv's errors into issues an operator can act on: what is wrong, and how to fix it. */

@@ -12,6 +12,14 @@ import {
   WEEKDAYS,
 } from './patterns.ts';
 import { PII_DETECTORS } from './pii-detectors.ts';
+import {
+  bool,
+  durationSchema as duration,
+  objectSchema as object,
+  type Schema,
+  sizeSchema as size,
+  text,
+} from './schema-parts.ts';
 
 /**
  * The published JSON Schema (draft-07) for site config files. It is also written to
@@ -20,26 +28,8 @@ import { PII_DETECTORS } from './pii-detectors.ts';
  * schema, in resolve.ts and the rule compiler.
  */
 
-/** Kept exact (same units as parseSize/parseDuration) so editors flag bad units, not just bad shapes. */
-
-type Schema = Record<string, unknown>;
-
 const placeholderList = TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(' ');
 
-const text = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const bool = (description: string): Schema => ({ type: 'boolean', description });
-const size = (description: string): Schema => ({
-  type: ['number', 'string'],
-  minimum: 0,
-  pattern: SIZE_PATTERN,
-  description: `${description} Bytes, or a string like "4KiB", "10MB", "5GiB".`,
-});
-const duration = (description: string): Schema => ({
-  type: ['number', 'string'],
-  minimum: 0,
-  pattern: DURATION_PATTERN,
-  description: `${description} Milliseconds, or a string like "500ms", "30s", "5m", "2h", "7d".`,
-});
 const score = (description: string): Schema => ({ type: 'number', minimum: 0, maximum: 1, description });
 const capCount = (description: string): Schema => ({ type: 'integer', minimum: 1, description });
 const strings = (description: string, item: Schema = {}): Schema => ({
@@ -55,17 +45,6 @@ const oneOrMany = (description: string, item: Schema = {}): Schema => ({
   minItems: 1,
   ...item,
   items: { type: 'string', minLength: 1, ...item },
-});
-const object = (
-  description: string,
-  properties: Record<string, Schema>,
-  required: string[] = [],
-): Schema => ({
-  type: 'object',
-  description,
-  additionalProperties: false,
-  ...(required.length ? { required } : {}),
-  properties,
 });
 const range = (description: string, bound: (d: string) => Schema, unit: string): Schema =>
   object(description, {

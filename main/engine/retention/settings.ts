@@ -2,7 +2,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RetentionConfig } from '../../../shared/upload-config.ts';
 import { notADuration, notASize, show } from '../config/messages.ts';
-import { DURATION_PATTERN, SIZE_PATTERN } from '../config/patterns.ts';
+import { durationSchema as anyDuration, sizeSchema as anySize, type Schema } from '../config/schema-parts.ts';
+
+const sizeSchema = (description: string): Schema => anySize(description, '"500MiB", "200GiB"');
+const durationSchema = (description: string): Schema => anyDuration(description, '"30s", "5m", "12h", "7d"');
+
 import { didYouMean } from '../config/suggest.ts';
 import type { ResolvedFolder } from '../config/types.ts';
 import { parseDuration, parseSize } from '../config/units.ts';
@@ -225,21 +229,6 @@ function unknownKeys(
     }
   }
 }
-
-type Schema = Record<string, unknown>;
-
-const sizeSchema = (description: string): Schema => ({
-  type: ['number', 'string'],
-  minimum: 0,
-  pattern: SIZE_PATTERN,
-  description: `${description} Bytes, or a string like "500MiB", "200GiB".`,
-});
-const durationSchema = (description: string): Schema => ({
-  type: ['number', 'string'],
-  minimum: 0,
-  pattern: DURATION_PATTERN,
-  description: `${description} Milliseconds, or a string like "30s", "5m", "12h", "7d".`,
-});
 
 /** JSON Schema (draft-07) for the `retention` section, to replace its open placeholder in the main schema. */
 export const RETENTION_SCHEMA: Schema = {

@@ -1,4 +1,14 @@
-import { DURATION_PATTERN, SIZE_PATTERN } from '../config/patterns.ts';
+import {
+  bool,
+  durationSchema,
+  objectSchema as object,
+  type Schema,
+  sizeSchema,
+  text,
+} from '../config/schema-parts.ts';
+
+const size = (description: string): Schema => sizeSchema(description, '"16MiB", "64MB"');
+const duration = (description: string): Schema => durationSchema(description, '"500ms", "30s", "5m"');
 
 /**
  * JSON Schema (draft-07) fragments for the `destination` and `upload` config sections, plugged
@@ -6,40 +16,13 @@ import { DURATION_PATTERN, SIZE_PATTERN } from '../config/patterns.ts';
  * settings.ts (uploadConfigIssues), which gives operator-worded messages.
  */
 
-type Schema = Record<string, unknown>;
-
 const URL_PATTERN = '^https?://\\S+$';
 
-const text = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const bool = (description: string): Schema => ({ type: 'boolean', description });
 const count = (description: string, maximum: number): Schema => ({
   type: 'integer',
   minimum: 1,
   maximum,
   description,
-});
-const size = (description: string): Schema => ({
-  type: ['number', 'string'],
-  minimum: 0,
-  pattern: SIZE_PATTERN,
-  description: `${description} Bytes, or a string like "16MiB", "64MB".`,
-});
-const duration = (description: string): Schema => ({
-  type: ['number', 'string'],
-  minimum: 0,
-  pattern: DURATION_PATTERN,
-  description: `${description} Milliseconds, or a string like "500ms", "30s", "5m".`,
-});
-const object = (
-  description: string,
-  properties: Record<string, Schema>,
-  required: string[] = [],
-): Schema => ({
-  type: 'object',
-  description,
-  additionalProperties: false,
-  ...(required.length ? { required } : {}),
-  properties,
 });
 const onConflict: Schema = {
   type: 'string',
