@@ -6,7 +6,8 @@ import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import { dropFile, makeSite, waitFor } from './support/engine-fixtures.ts';
 
 const CLI = join(import.meta.dirname, '..', 'main', 'cli', 'index.ts');
-const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 const site = await makeSite(
   ({ captures, dataDir }) => `
@@ -65,11 +66,17 @@ describe('edge-capture CLI', () => {
     assert.match(sim.stdout, /wrote 30 captures/);
     const dry = cli('dry-run', '--config', site.configPath, '--json');
     assert.equal(dry.status, 0, dry.stderr);
-    const lines = dry.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = dry.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.ok(lines.length >= 30, `${lines.length} decisions`);
     assert.ok(lines.some((line) => line.action === 'upload' && line.rule === 'images'));
     assert.ok(lines.every((line) => typeof line.reason === 'string' && line.reason.length > 0));
-    assert.ok(!lines.some((line) => String(line.file).endsWith('.pred.json')), 'sidecars are not decided alone');
+    assert.ok(
+      !lines.some((line) => String(line.file).endsWith('.pred.json')),
+      'sidecars are not decided alone',
+    );
     const status = cli('status', '--config', site.configPath);
     assert.equal(status.status, 1, 'no queue exists after a dry run');
     assert.match(status.stderr, /No queue database/);
@@ -82,10 +89,16 @@ describe('edge-capture CLI', () => {
     let output = '';
     engine.stdout.on('data', (chunk) => (output += chunk));
     try {
-      await waitFor(() => cli('status', '--config', site.configPath, '--require-running').status === 0, 'the engine');
+      await waitFor(
+        () => cli('status', '--config', site.configPath, '--require-running').status === 0,
+        'the engine',
+      );
       const pii = join(site.captures, 'contacts.csv');
       await dropFile(pii, 'name,email\nJane,jane.doe@example.com\n');
-      await waitFor(() => /quarantined/.test(cli('list', '--config', site.configPath, '--state', 'quarantined').stdout), 'the PII file');
+      await waitFor(
+        () => /quarantined/.test(cli('list', '--config', site.configPath, '--state', 'quarantined').stdout),
+        'the PII file',
+      );
 
       const status = cli('status', '--config', site.configPath);
       assert.equal(status.status, 0, status.stderr);
@@ -106,7 +119,9 @@ describe('edge-capture CLI', () => {
       await waitFor(() => {
         const queue = new CaptureQueue(join(site.dataDir, 'queue.db'), { readOnly: true });
         try {
-          return queue.changesSince(0, 100_000).some((c) => /bandwidth limit set to "512k"/.test(c.detail ?? ''));
+          return queue
+            .changesSince(0, 100_000)
+            .some((c) => /bandwidth limit set to "512k"/.test(c.detail ?? ''));
         } finally {
           queue.close();
         }

@@ -6,9 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatConfigError } from '../main/engine/config/errors.ts';
 import { checkConfigText, loadConfig } from '../main/engine/config/load.ts';
+import { DURATION_PATTERN, SIZE_PATTERN } from '../main/engine/config/patterns.ts';
 import { PII_DETECTORS } from '../main/engine/config/pii-detectors.ts';
 import { resolveConfig } from '../main/engine/config/resolve.ts';
-import { CONFIG_SCHEMA, DURATION_PATTERN, SIZE_PATTERN } from '../main/engine/config/schema.ts';
+import { CONFIG_SCHEMA } from '../main/engine/config/schema.ts';
 import {
   DEFAULT_KEY_TEMPLATE,
   DEFAULT_TEMP_PREFIXES,

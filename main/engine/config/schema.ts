@@ -262,13 +262,3 @@ export const CONFIG_SCHEMA: Schema = {
 export function configSchemaJson(): string {
   return `${JSON.stringify(CONFIG_SCHEMA, null, 2)}\n`;
 }
-
-export {
-  DURATION_PATTERN,
-  ID_PATTERN,
-  METADATA_NAME_PATTERN,
-  MIME_PATTERN,
-  SIZE_PATTERN,
-  TIME_PATTERN,
-  WEEKDAYS,
-};

@@ -1,7 +1,7 @@
 import type { RulePredicates } from '../../../shared/rules.ts';
 import type { IssueList } from '../config/errors.ts';
 import { notAContentType, notADuration, notASize, notATimeOfDay, type Problem } from '../config/messages.ts';
-import { MIME_PATTERN, WEEKDAYS } from '../config/schema.ts';
+import { MIME_PATTERN, WEEKDAYS } from '../config/patterns.ts';
 import { didYouMean } from '../config/suggest.ts';
 import { parseDuration, parseSize } from '../config/units.ts';
 import { predictionCheck, tagsCheck } from './content-predicates.ts';
