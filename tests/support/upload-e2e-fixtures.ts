@@ -1,6 +1,6 @@
 import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -130,6 +130,14 @@ export async function writeRandomFile(path: string, size: number): Promise<strin
     await handle.close();
   }
   return hash.digest('hex');
+}
+
+/** Like writeRandomFile, but the way devices write: under a temporary name, then renamed into place. */
+export async function dropRandomFile(path: string, size: number): Promise<string> {
+  const temp = `${path}.part`;
+  const sha = await writeRandomFile(temp, size);
+  await rename(temp, path);
+  return sha;
 }
 
 /** Runs `read` on a read-only view of a data folder's queue (works while an engine, here or in a child, writes). */
