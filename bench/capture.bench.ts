@@ -1,6 +1,7 @@
 /**
  * Capture engine benchmark (issue 2). Prints a table; figures go to README.
  *   node bench/capture.bench.ts [--files 100000] [--live 20000] [--rate 1000] [--rows 1000000]
+ * Capture only (watch → inspect → decide → queue; uploads are measured by bench/upload.bench.ts).
  * Measures: catch-up scan of N existing 4 KiB files (vs rclone hashsum sha256 and find+sha256sum on
  * the same files), live files/s decided, rename→queued latency at a fixed rate, peak RSS with a
  * 1,000,000-row queue.
@@ -91,7 +92,7 @@ async function catchUpScan(): Promise<void> {
   const { captures, config } = siteConfig('scan');
   await writeFiles(captures, FILES);
   execFileSync('sync');
-  const engine = new CaptureEngine(config);
+  const engine = new CaptureEngine(config, { transfer: false });
   const started = performance.now();
   await engine.start();
   await engine.settled();
@@ -155,7 +156,7 @@ async function liveThroughput(): Promise<void> {
   process.stderr.write(`live: ${LIVE} files written as fast as possible while the engine runs\n`);
   const { captures, config } = siteConfig('live');
   await mkdir(captures, { recursive: true });
-  const engine = new CaptureEngine(config);
+  const engine = new CaptureEngine(config, { transfer: false });
   await engine.start();
   await engine.settled();
   const started = performance.now();
@@ -176,7 +177,7 @@ async function latencyAtRate(): Promise<void> {
   process.stderr.write(`latency: ${count} files at ${RATE}/s, rename → queued\n`);
   const { captures, config } = siteConfig('latency');
   await mkdir(captures, { recursive: true });
-  const engine = new CaptureEngine(config);
+  const engine = new CaptureEngine(config, { transfer: false });
   const queuedAt = new Map<string, number>();
   engine.on('change', (changes) => {
     const now = performance.timeOrigin + performance.now();
@@ -237,7 +238,7 @@ async function peakRssWithBigQueue(): Promise<void> {
       `
       import { resolveConfig } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'config', 'resolve.ts'))};
       import { CaptureEngine } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'engine.ts'))};
-      const engine = new CaptureEngine(resolveConfig(${JSON.stringify(config.raw)}, '(bench)'));
+      const engine = new CaptureEngine(resolveConfig(${JSON.stringify(config.raw)}, '(bench)'), { transfer: false });
       await engine.start();
       await engine.settled();
       process.stdout.write('ready\\n');

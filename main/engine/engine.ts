@@ -38,6 +38,8 @@ export interface EngineOptions {
   now?: () => number;
   /** Use an already open queue (tests, benchmarks); otherwise `<dataDir>/queue.db`. */
   queue?: CaptureQueue;
+  /** false: capture only (watch → decide → queue), no uploader or retention. The capture benchmark uses it. */
+  transfer?: boolean;
 }
 
 export const HEARTBEAT_MS = 2000;
@@ -51,6 +53,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   readonly queue: CaptureQueue;
   private readonly now: () => number;
   private readonly ownsQueue: boolean;
+  private readonly transfer: boolean;
   private inspector?: Inspector;
   private rules?: CompiledRules;
   private pipeline?: Pipeline;
@@ -72,6 +75,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.config = config;
     this.now = options.now ?? Date.now;
     this.ownsQueue = !options.queue;
+    this.transfer = options.transfer ?? true;
     this.releaseLock = acquireDataDirLock(config.dataDir);
     this.queue =
       options.queue ?? new CaptureQueue(queuePath(config), { durability: config.durability, now: this.now });
@@ -86,7 +90,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.inspector = await createInspector(this.config.inspect);
     this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, this.now);
     this.queue.note('engine-started', `pid ${process.pid}`);
-    this.startTransfer();
+    if (this.transfer) this.startTransfer();
     this.pipeline.resume();
     // Files sent back to `discovered` by others (the uploader saw a change mid-upload) need a fresh look.
     this.queue.on('change', (changes) => {
@@ -98,7 +102,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     });
 
     this.watcher = new CaptureWatcher(this.config.folders, { now: this.now });
-    this.watcher.on('file', (file) => this.pipeline?.intake([file]));
+    this.watcher.on('file', (file) => this.pipeline?.offer(file));
     this.watcher.on('removed', (file) => this.queue.markVanished(file.absPath));
     this.watcher.on('problem', (problem) => this.reportProblem(problem));
     this.watcher.on('watching', (folder) => {

@@ -46,6 +46,24 @@ const close = (fd: number) => new Promise<void>((resolve) => fs.close(fd, () => 
 
 // O_NONBLOCK keeps a FIFO dropped into a capture folder from hanging the open; it is rejected below.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+// O_NOATIME: reading a fresh file would otherwise update its atime (relatime), and every such update is
+// an inotify IN_ATTRIB event the watcher has to look at: a storm of useless events under load.
+// Only the file's owner (or root) may use it, so EPERM falls back to a plain open.
+const NOATIME = fs.constants.O_NOATIME ?? 0;
+let noatimeAllowed = NOATIME !== 0;
+
+async function openForReading(absPath: string): Promise<number> {
+  if (noatimeAllowed) {
+    try {
+      return await open(absPath, OPEN_FLAGS | NOATIME);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      // Not our file: plain opens from here on would be as good; keep trying per file is costly.
+      noatimeAllowed = false;
+    }
+  }
+  return open(absPath, OPEN_FLAGS);
+}
 
 function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -154,7 +172,7 @@ function identity(st: fs.Stats): FileIdentity {
 export async function readOnce(absPath: string, opts: ReadOptions): Promise<FileRead> {
   let fd: number | undefined;
   try {
-    fd = await open(absPath, OPEN_FLAGS);
+    fd = await openForReading(absPath);
     const st = await fstat(fd);
     checkReadable(st, absPath, opts.maxFileSize);
     return st.size <= CHUNK_SIZE

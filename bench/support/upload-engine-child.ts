@@ -1,0 +1,69 @@
+/**
+ * Runs Edge Capture's engine over one capture folder until every file is uploaded, in its own
+ * process so its memory is its own. Started by upload-tools.ts as
+ *   node upload-engine-child.ts JOB.json
+ * and answers with one line of JSON (EngineChildResult) on stdout.
+ */
+import { readFileSync } from 'node:fs';
+import { resolveConfig } from '../../main/engine/config/resolve.ts';
+import { CaptureEngine } from '../../main/engine/engine.ts';
+
+export interface EngineChildJob {
+  /** The config document, as a user would write it. */
+  config: unknown;
+  expected: number;
+  timeoutMs: number;
+}
+
+export interface EngineChildResult {
+  /** engine.start() until the queue shows every file uploaded (and retained). */
+  seconds: number;
+  /** engine.start() until every file was inspected and decided (queued or further on). */
+  decidedSeconds: number | undefined;
+  counts: Record<string, number>;
+  lastError: string | undefined;
+  /** VmHWM of this process after the engine stopped, in kB. */
+  peakKb: number;
+  timedOut: boolean;
+}
+
+/** counts() is a GROUP BY over the whole queue: often enough to time a run, rarely enough to cost ~nothing. */
+const POLL_MS = 100;
+const UPLOADED = ['uploaded', 'retained', 'removed'];
+const UNDECIDED = ['discovered', 'inspected'];
+/** States a file does not leave by itself: waiting longer will not get it uploaded. */
+const STUCK = ['quarantined', 'conflict', 'unreadable', 'too_large', 'vanished', 'held', 'skipped'];
+
+const sum = (counts: Record<string, number>, states: string[]) =>
+  states.reduce((n, state) => n + (counts[state] ?? 0), 0);
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
+
+const jobPath = process.argv[2];
+if (!jobPath) throw new Error('usage: node upload-engine-child.ts JOB.json');
+const job = JSON.parse(readFileSync(jobPath, 'utf8')) as EngineChildJob;
+const engine = new CaptureEngine(resolveConfig(job.config, '(bench)'));
+
+const started = performance.now();
+await engine.start();
+let decidedSeconds: number | undefined;
+let timedOut = false;
+let counts = engine.queue.counts() as Record<string, number>;
+for (;;) {
+  counts = engine.queue.counts() as Record<string, number>;
+  const elapsed = performance.now() - started;
+  if (decidedSeconds === undefined && total(counts) >= job.expected && sum(counts, UNDECIDED) === 0) {
+    decidedSeconds = elapsed / 1000;
+  }
+  if (sum(counts, UPLOADED) + sum(counts, STUCK) >= job.expected) break;
+  if (elapsed > job.timeoutMs) {
+    timedOut = true;
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+}
+const seconds = (performance.now() - started) / 1000;
+const lastError = engine.uploadStatus()?.lastError;
+await engine.stop();
+const peakKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+const result: EngineChildResult = { seconds, decidedSeconds, counts, lastError, peakKb, timedOut };
+process.stdout.write(`${JSON.stringify(result)}\n`);
