@@ -160,12 +160,8 @@ export class Pipeline {
     while (this.work.length > 0 && !this.stopped) {
       const ids = this.work.splice(0, BATCH);
       for (const id of ids) this.queued.delete(id);
-      const t0 = performance.now();
       const outcomes = await this.inspectAll(ids);
-      const t1 = performance.now();
       this.commit(outcomes);
-      const t2 = performance.now();
-      if (process.env.TRACE_PIPE) console.log(`batch ${ids.length} inspect ${(t1 - t0).toFixed(0)}ms commit ${(t2 - t1).toFixed(0)}ms`);
       // Let watcher events and timers in between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -133,7 +133,7 @@ function applyDefaults(doc: EngineConfig, source: string, baseDir: string, issue
       ...(doc.defaultAction?.key !== undefined ? { key: doc.defaultAction.key } : {}),
     },
     defaultKey: doc.defaultKey ?? DEFAULT_KEY_TEMPLATE,
-    durability: doc.durability ?? 'full',
+    durability: doc.durability ?? 'normal',
     raw: { ...doc, rules: doc.rules ?? [] },
   };
 }

@@ -19,7 +19,11 @@ import type {
 } from './types.ts';
 
 export interface QueueOptions {
-  /** `full` fsyncs every commit (survives power loss); `normal` survives process crashes only. */
+  /**
+   * `normal` (default): WAL commits survive process crashes and kill -9; power loss may lose the last
+   * commits, which the engine tolerates (rescans and idempotent uploads redo them), and commits that
+   * must not be lost ask for `durable`. `full` fsyncs every commit.
+   */
   durability?: 'full' | 'normal';
   readOnly?: boolean;
   now?: () => number;
@@ -43,17 +47,20 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   private readonly now: () => number;
   private readonly statements = new Map<string, StatementSync>();
   private depth = 0;
+  private durableCommitWanted = false;
+  private readonly durability: 'full' | 'normal';
   private pending: QueueChange[] = [];
 
   constructor(path: string, options: QueueOptions = {}) {
     super();
     this.path = path;
     this.now = options.now ?? Date.now;
+    this.durability = options.durability ?? 'normal';
     if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: 5000 });
     if (options.readOnly) return;
     this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec(`PRAGMA synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.exec(`PRAGMA synchronous = ${this.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.exec('PRAGMA temp_store = MEMORY');
     this.db.exec(SCHEMA_SQL);
     this.migrate();
@@ -91,8 +98,9 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
    * Runs fn in one IMMEDIATE transaction (nested calls join the outer one). Change events
    * are emitted only after COMMIT, so nobody ever sees a state that could be rolled back.
    */
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, options: { durable?: boolean } = {}): T {
     if (this.depth > 0) {
+      if (options.durable) this.durableCommitWanted = true;
       this.depth++;
       try {
         return fn();
@@ -100,18 +108,27 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
         this.depth--;
       }
     }
+    // The safety level can only change outside a transaction.
+    const syncNow = options.durable === true && this.durability === 'normal';
+    if (syncNow) this.db.exec('PRAGMA synchronous = FULL');
     this.db.exec('BEGIN IMMEDIATE');
     this.depth = 1;
+    this.durableCommitWanted = false;
     let result: T;
     try {
       result = fn();
       this.db.exec('COMMIT');
+      // A nested call asked for durability after we began: a checkpoint syncs the WAL first.
+      if (this.durableCommitWanted && !syncNow && this.durability === 'normal') {
+        this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      }
     } catch (error) {
       this.pending = [];
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     } finally {
       this.depth = 0;
+      if (syncNow) this.db.exec('PRAGMA synchronous = NORMAL');
     }
     this.flushChanges();
     return result;
