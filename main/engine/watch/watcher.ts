@@ -189,12 +189,18 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     return options;
   }
 
-  /** Temp names are not ignored here: their events are what reveals a rename into place. */
+  /**
+   * With native events, temp names are ignored by chokidar: their raw events (wired below) are enough
+   * to reveal a rename into place, and chokidar answers a temp name that is already renamed away by
+   * re-reading the whole directory — in a busy folder of many files that turns every capture into a
+   * full rescan. Polling has no raw events, so there temp names stay visible.
+   */
   #chokidarIgnores(folder: ResolvedFolder, realRoot: string, absPath: string, stats?: Stats): boolean {
     const rel = toRelPosix(realRoot, absPath);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
     if (stats?.isDirectory()) return isIgnoredDir(folder, rel);
-    return classifyName(folder, rel) === 'ignored';
+    const kind = classifyName(folder, rel);
+    return kind === 'ignored' || (kind === 'temp' && !folder.polling);
   }
 
   #wire(state: FolderState, watcher: FSWatcher, realRoot: string): void {
