@@ -233,6 +233,7 @@ async function peakRssWithBigQueue(): Promise<void> {
   const child = spawn(
     process.execPath,
     [
+      ...process.execArgv.filter((flag) => flag.startsWith('--max-')),
       '--input-type=module',
       '-e',
       `

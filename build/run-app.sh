@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 source build/ensure-node.sh
 source build/ensure-deps.sh
 if [ "$#" -eq 0 ]; then exec npm start; fi
-exec node main/cli/index.ts "$@"
+exec node --max-semi-space-size=4 main/cli/index.ts "$@"

@@ -234,7 +234,9 @@ export async function runEdgeCapture(job: UploadJob, options: EngineRunOptions =
   };
   await writeFile(jobFile, JSON.stringify(childJob));
   const child = join(import.meta.dirname, 'upload-engine-child.ts');
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  // The same V8 flag the edge-capture launcher uses (bin/edge-capture.js).
+  const nodeArgs = ['--max-semi-space-size=4'];
+  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   const run = await timed(job.work, process.execPath, [...nodeArgs, child, jobFile], cleanEnv({}));
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as EngineChildResult;
   const uploaded = (result.counts['uploaded'] ?? 0) + (result.counts['retained'] ?? 0);
