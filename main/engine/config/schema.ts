@@ -250,7 +250,8 @@ export const CONFIG_SCHEMA: Schema = {
     durability: {
       type: 'string',
       enum: ['full', 'normal'],
-      description: 'Queue durability: normal (default) survives process crashes and relies on idempotent uploads and rescans after power loss; full fsyncs every commit.',
+      description:
+        'Queue durability: normal (default) survives process crashes and relies on idempotent uploads and rescans after power loss; full fsyncs every commit.',
     },
     destination: DESTINATION_SCHEMA,
     upload: UPLOAD_SCHEMA,
