@@ -33,6 +33,17 @@ interface QueueEvents {
   change: [QueueChange[]];
 }
 
+/** FilePatch fields and the columns they are stored in. */
+const PATCH_COLUMNS: [keyof FilePatch, string, (v: unknown) => string | number | null][] = [
+  ['reason', 'reason', (v) => (v == null ? null : String(v))],
+  ['lastError', 'last_error', (v) => (v == null ? null : String(v))],
+  ['attempts', 'attempts', (v) => Number(v)],
+  ['nextAttemptAt', 'next_attempt_at', (v) => (v == null ? null : Number(v))],
+  ['objectKey', 'object_key', (v) => (v == null ? null : String(v))],
+  ['upload', 'upload', (v) => (v == null ? null : JSON.stringify(v))],
+  ['duplicateOf', 'duplicate_of', (v) => (v == null ? null : Number(v))],
+];
+
 /** States that still hold a copy the core has or will get: used for duplicate detection. */
 const DUPLICATE_SOURCES: readonly FileState[] = ['queued', 'uploading', 'uploaded', 'retained', 'removed'];
 
@@ -265,46 +276,45 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
       .map(rowToRecord);
   }
 
-  /** Moves a file to a new state; refuses moves the state machine does not allow. */
+  /** Moves a file to a new state; refuses moves the state machine does not allow. Returns the updated record. */
   transition(id: number, to: FileState, patch: FilePatch = {}, detail?: string): FileRecord {
     return this.transaction(() => {
-      const current = this.get(id);
-      if (!current) throw new Error(`No file with id ${id} in the queue`);
-      if (!canTransition(current.state, to)) {
-        throw new Error(`Illegal state change for ${current.relPath}: ${current.state} → ${to}`);
-      }
-      const now = this.now();
-      const sets: string[] = ['state = ?', 'state_changed_at = ?'];
-      const values: (string | number | null)[] = [to, current.state === to ? current.stateChangedAt : now];
-      const columns: [keyof FilePatch, string, (v: unknown) => string | number | null][] = [
-        ['reason', 'reason', (v) => (v == null ? null : String(v))],
-        ['lastError', 'last_error', (v) => (v == null ? null : String(v))],
-        ['attempts', 'attempts', (v) => Number(v)],
-        ['nextAttemptAt', 'next_attempt_at', (v) => (v == null ? null : Number(v))],
-        ['objectKey', 'object_key', (v) => (v == null ? null : String(v))],
-        ['upload', 'upload', (v) => (v == null ? null : JSON.stringify(v))],
-        ['duplicateOf', 'duplicate_of', (v) => (v == null ? null : Number(v))],
-      ];
-      for (const [key, column, convert] of columns) {
-        if (key in patch) {
-          sets.push(`${column} = ?`);
-          values.push(convert(patch[key]));
-        }
-      }
-      this.sql(`UPDATE files SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
-      if (current.state !== to || detail) {
-        this.record({
-          fileId: id,
-          kind: 'state',
-          from: current.state,
-          to,
-          relPath: current.relPath,
-          folderId: current.folderId,
-          detail: detail ?? patch.reason ?? patch.lastError ?? undefined,
-        });
-      }
-      return { ...current, ...stripNulls(patch), state: to, stateChangedAt: now } as FileRecord;
+      this.move(id, to, patch, detail);
+      return this.get(id)!;
     });
+  }
+
+  /** The state change itself, reading only what it needs (hot path: several per captured file). */
+  private move(id: number, to: FileState, patch: FilePatch = {}, detail?: string): void {
+    const current = this.sql('SELECT state, rel_path, folder_id FROM files WHERE id = ?').get(id);
+    if (!current) throw new Error(`No file with id ${id} in the queue`);
+    const from = current.state as FileState;
+    const relPath = String(current.rel_path);
+    if (!canTransition(from, to)) throw new Error(`Illegal state change for ${relPath}: ${from} → ${to}`);
+    const sets: string[] = [];
+    const values: (string | number | null)[] = [];
+    if (from !== to) {
+      sets.push('state = ?', 'state_changed_at = ?');
+      values.push(to, this.now());
+    }
+    for (const [key, column, convert] of PATCH_COLUMNS) {
+      if (key in patch) {
+        sets.push(`${column} = ?`);
+        values.push(convert(patch[key]));
+      }
+    }
+    if (sets.length > 0) this.sql(`UPDATE files SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+    if (from !== to || detail) {
+      this.record({
+        fileId: id,
+        kind: 'state',
+        from,
+        to,
+        relPath,
+        folderId: String(current.folder_id),
+        detail: detail ?? patch.reason ?? patch.lastError ?? undefined,
+      });
+    }
   }
 
   /** Stores what inspection found and moves the file to `inspected`. */
@@ -316,7 +326,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
         JSON.stringify(inspection),
         id,
       );
-      this.transition(id, 'inspected');
+      this.move(id, 'inspected');
     });
   }
 
@@ -329,7 +339,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
         decision.priority,
         id,
       );
-      this.transition(id, to, { reason: decision.reason, objectKey: decision.objectKey ?? null, ...extra });
+      this.move(id, to, { reason: decision.reason, objectKey: decision.objectKey ?? null, ...extra });
     });
   }
 
@@ -497,10 +507,4 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   setMeta(key: string, value: string): void {
     this.sql('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
-}
-
-function stripNulls(patch: FilePatch): Partial<FileRecord> {
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(patch)) result[key] = value ?? undefined;
-  return result as Partial<FileRecord>;
 }
