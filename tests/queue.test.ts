@@ -126,6 +126,25 @@ describe('durable queue (real SQLite)', () => {
     queue.close();
   });
 
+  test('counts kept by triggers agree with the rows after inserts, moves and resets', () => {
+    const queue = openQueue();
+    for (let i = 0; i < 30; i++) {
+      const { id } = queue.discover(file(`c${i}.txt`));
+      if (i % 3 === 0) queue.saveInspection(id, inspection);
+      if (i % 5 === 0) queue.transition(id, 'vanished');
+    }
+    queue.discover(file('c3.txt', 99)); // changed: back to discovered
+    const truth = Object.fromEntries(
+      queue
+        .select('SELECT state, count(*) AS n FROM files GROUP BY state')
+        .map((row) => [row.state, Number(row.n)]),
+    );
+    const counts = queue.counts();
+    for (const [state, n] of Object.entries(counts)) assert.equal(n, truth[state] ?? 0, state);
+    assert.equal(counts.discovered + counts.inspected + counts.vanished, 30);
+    queue.close();
+  });
+
   test('the read-only SQL door refuses writes', () => {
     const queue = openQueue();
     assert.throws(() => queue.select('DELETE FROM files'), /SELECT statements only/);

@@ -6,7 +6,7 @@ import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
 import { rowToRecord } from './rows.ts';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { BACKFILL_STATE_COUNTS_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { canTransition, vanishingMatters } from './transitions.ts';
 import type {
   DiscoveredFile,
@@ -85,6 +85,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
         `The queue database ${this.path} was written by a newer Edge Capture (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade Edge Capture or point dataDir elsewhere.`,
       );
     }
+    if (version < 2) this.db.exec(BACKFILL_STATE_COUNTS_SQL);
     if (version < SCHEMA_VERSION) {
       this.db
         .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
@@ -401,7 +402,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   /** How many files are in each state (every state present, zero when empty). */
   counts(): Record<FileState, number> {
     const counts = Object.fromEntries(FILE_STATES.map((state) => [state, 0])) as Record<FileState, number>;
-    for (const row of this.sql('SELECT state, count(*) AS n FROM files GROUP BY state').all()) {
+    for (const row of this.sql('SELECT state, n FROM state_counts').all()) {
       counts[row.state as FileState] = Number(row.n);
     }
     return counts;
