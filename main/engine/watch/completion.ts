@@ -100,11 +100,17 @@ export class FolderCompletion {
   }
 
   /** A non-temp, non-ignored file appeared, changed, or was found by a scan before it was stable. */
-  candidate(absPath: string, event: 'add' | 'change' | 'consider'): void {
+  candidate(absPath: string, event: 'add' | 'change' | 'consider', seen?: Stats): void {
     if (this.#closed) return;
     const mode = this.#folder.completion;
     if (mode === 'rename' || (mode === 'auto' && this.#takeTemp(absPath))) {
-      void this.#completeRenamed(absPath);
+      // chokidar's `add` already carries the stats of a renamed-in file: no second stat needed.
+      if (event === 'add' && seen?.isFile()) {
+        this.#dropPending(absPath);
+        this.#handOn(absPath, seen, 'rename');
+      } else {
+        void this.#completeRenamed(absPath);
+      }
       return;
     }
     const entry = this.#pending.get(absPath);

@@ -207,7 +207,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     const root = state.ref.root;
     // Events carry real paths; hand on paths under the configured root, as scans do.
     const configured = (realPath: string): string => path.join(root, path.relative(realRoot, realPath));
-    watcher.on('add', (absPath) => this.#onEntry(state, configured(absPath), 'add'));
+    watcher.on('add', (absPath, stats) => this.#onEntry(state, configured(absPath), 'add', stats));
     watcher.on('change', (absPath) => this.#onEntry(state, configured(absPath), 'change'));
     watcher.on('unlink', (absPath) => this.#onUnlink(state, configured(absPath)));
     watcher.on('unlinkDir', (absPath) => {
@@ -251,13 +251,13 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     return state.folder.recursive || !rel.includes('/');
   }
 
-  #onEntry(state: FolderState, absPath: string, event: 'add' | 'change'): void {
+  #onEntry(state: FolderState, absPath: string, event: 'add' | 'change', stats?: Stats): void {
     if (this.#stopped) return;
     const rel = toRelPosix(state.ref.root, absPath);
     if (!this.#inScope(state, rel)) return;
     const kind = classifyName(state.folder, rel);
     if (kind === 'temp') state.completion.noteTemp(absPath);
-    else if (kind === 'candidate') state.completion.candidate(absPath, event);
+    else if (kind === 'candidate') state.completion.candidate(absPath, event, stats);
   }
 
   #onUnlink(state: FolderState, absPath: string): void {
