@@ -1,6 +1,6 @@
 /**
  * Capture engine benchmark (issue 2). Prints a table; figures go to README.
- *   node bench/capture.bench.ts [--files 100000] [--live 20000] [--rate 1000] [--rows 1000000]
+ *   node bench/capture.bench.ts [--files 100000] [--live 20000] [--rate 1000] [--rows 1000000] [--only scan,live,latency,rss]
  * Capture only (watch → inspect → decide → queue; uploads are measured by bench/upload.bench.ts).
  * Measures: catch-up scan of N existing 4 KiB files (vs rclone hashsum sha256 and find+sha256sum on
  * the same files), live files/s decided, rename→queued latency at a fixed rate, peak RSS with a
@@ -22,8 +22,10 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     'rate-seconds': { type: 'string', default: '15' },
     rows: { type: 'string', default: '1000000' },
+    only: { type: 'string', default: 'scan,live,latency,rss' },
   },
 });
+const PHASES = new Set(values.only.split(','));
 const FILES = Number(values.files);
 const LIVE = Number(values.live);
 const RATE = Number(values.rate);
@@ -39,10 +41,10 @@ const report = (name: string, value: string) => {
 
 const root = await mkdtemp(join(tmpdir(), 'edge-bench-'));
 try {
-  await catchUpScan();
-  await liveThroughput();
-  await latencyAtRate();
-  await peakRssWithBigQueue();
+  if (PHASES.has('scan')) await catchUpScan();
+  if (PHASES.has('live')) await liveThroughput();
+  if (PHASES.has('latency')) await latencyAtRate();
+  if (PHASES.has('rss')) await peakRssWithBigQueue();
 } finally {
   await rm(root, { recursive: true, force: true });
 }
