@@ -65,7 +65,7 @@ describe('loading the examples', () => {
       reason: 'No rule matched; the site default is to keep files local',
     });
     assert.equal(config.defaultKey, DEFAULT_KEY_TEMPLATE);
-    assert.equal(config.durability, 'full');
+    assert.equal(config.durability, 'normal');
     assert.equal(config.rules.length, 1);
     assert.equal(config.raw.site, 'my-site');
   });
