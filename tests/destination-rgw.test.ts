@@ -34,6 +34,7 @@ describe('S3 destination against Ceph RADOS Gateway', () => {
     listsMultipart: true,
     verifiesSignatures: true,
     keepsCutUploads: false,
+    honoursIfNoneMatch: true,
   }));
 
   describe('RGW-only features', () => {

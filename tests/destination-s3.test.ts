@@ -16,5 +16,6 @@ describe('S3 destination against s3rver', () => {
     listsMultipart: false,
     verifiesSignatures: false,
     keepsCutUploads: true,
+    honoursIfNoneMatch: false,
   }));
 });

@@ -33,7 +33,19 @@ export function isAbortMultipart(r: LoggedRequest): boolean {
   return r.method === 'DELETE' && /[?&]uploadId=/.test(r.url);
 }
 
-export async function startRequestLog(targetEndpoint: string): Promise<RequestLog> {
+/**
+ * Rewrites a response on the way back: its headers (e.g. the ETag some stores send for encrypted
+ * objects), or, with a status, the whole answer (the store's body is dropped for `body`).
+ */
+export type AlterResponse = (
+  request: LoggedRequest,
+  headers: IncomingHttpHeaders,
+) => { headers: IncomingHttpHeaders; status?: number; body?: string } | undefined;
+
+export async function startRequestLog(
+  targetEndpoint: string,
+  options: { alterResponse?: () => AlterResponse | undefined } = {},
+): Promise<RequestLog> {
   const target = new URL(targetEndpoint);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) {
     throw new Error(`request log: target must be on loopback, got ${target.hostname}`);
@@ -46,7 +58,16 @@ export async function startRequestLog(targetEndpoint: string): Promise<RequestLo
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upstreamRes) => {
         entry.status = upstreamRes.statusCode;
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        const altered = options.alterResponse?.()?.(entry, upstreamRes.headers);
+        if (altered?.status !== undefined) {
+          const body = req.method === 'HEAD' ? '' : (altered.body ?? '');
+          upstreamRes.resume();
+          entry.status = altered.status;
+          res.writeHead(altered.status, { ...altered.headers, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+          return;
+        }
+        res.writeHead(upstreamRes.statusCode ?? 502, altered?.headers ?? upstreamRes.headers);
         upstreamRes.pipe(res);
       },
     );

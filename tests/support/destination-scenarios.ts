@@ -3,6 +3,7 @@
  * s3rver and RGW test files. `store()` is read lazily, inside each test.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ import {
   uploadOptions,
 } from './destination-fixtures.ts';
 import {
+  type AlterResponse,
   isAbortMultipart,
   isPutObject,
   isUploadPart,
@@ -45,6 +47,8 @@ export interface ScenarioStore extends TestS3Server {
   verifiesSignatures: boolean;
   /** Leaves an object behind when a PUT is cut (s3rver: an empty one; it checks neither length nor MD5). */
   keepsCutUploads: boolean;
+  /** Refuses a PUT with If-None-Match: * onto an existing key (RGW 16.2: 412); s3rver ignores it. */
+  honoursIfNoneMatch: boolean;
 }
 
 type Settings = Partial<S3DestinationConfig & S3DestinationSettings>;
@@ -59,12 +63,14 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
   let log: RequestLog;
   let testNumber = 0;
   const opened: Destination[] = [];
+  /** What the request log does to responses for the test running now. */
+  let alterResponse: AlterResponse | undefined;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edge-dest-'));
     client = makeTestClient(store());
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    log = await startRequestLog(store().endpoint);
+    log = await startRequestLog(store().endpoint, { alterResponse: () => alterResponse });
   });
   after(async () => {
     for (const destination of opened) await destination.close();
@@ -128,6 +134,141 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
     assert.equal(puts.length, 1);
     assert.equal(puts[0]?.headers['content-md5'], contentMd5(file.data));
     assert.equal(puts[0]?.headers['x-amz-tagging'], 'site=test%20site&rule=keep%26send');
+  });
+
+  const md5Hex = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
+  /** `HEAD`, `PUT`, `PUT if-none-match:*`: what reached the store, in order. */
+  const described = (requests: typeof log.requests) =>
+    requests.map((r) => (r.headers['if-none-match'] ? `${r.method} if-none-match:*` : r.method));
+
+  it('single PUTs: verified by their ETag, not read back; no HEAD first where the store honours If-None-Match', async () => {
+    const prefix = newPrefix();
+    const dest = destination({ prefix, learnConditionalPutAfter: 1 });
+    const first = await makeSourceFile(dir, 'first.bin', 4096, 'cam/first.bin');
+    const result = await dest.upload(first.source, uploadOptions());
+    assert.equal(result.etag?.replace(/"/g, ''), md5Hex(first.data));
+    // Is the key free, PUT; and (learnConditionalPutAfter: 1) the same PUT under the condition, to learn
+    // whether the store refuses it (our object is there now) or ignores it (rewrites the identical object).
+    const learning = requestsFor(prefix);
+    assert.deepEqual(described(learning), ['HEAD', 'PUT', 'PUT if-none-match:*']);
+    assert.equal(learning[2]?.status, store().honoursIfNoneMatch ? 412 : 200);
+
+    const mark = log.requests.length;
+    const second = await makeSourceFile(dir, 'second.bin', 4096, 'cam/second.bin');
+    await dest.upload(second.source, uploadOptions());
+    assert.deepEqual(
+      described(requestsFor(prefix, mark)),
+      store().honoursIfNoneMatch ? ['PUT if-none-match:*'] : ['HEAD', 'PUT'],
+    );
+    for (const file of [first, second]) {
+      const key = `${prefix}${file.source.objectKey}`;
+      assert.equal(sha256Hex(await readObject(client, BUCKET, key)), file.source.sha256);
+      const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      assert.equal(head.Metadata?.['sha256'], file.source.sha256);
+    }
+  });
+
+  it('a taken key is still told apart without a HEAD first: the same file, a cut copy of it, another object', async () => {
+    const prefix = newPrefix();
+    const dest = destination({ prefix, onConflict: 'suffix', learnConditionalPutAfter: 1 });
+    await dest.upload((await makeSourceFile(dir, 'learn.bin', 100, 'learn.bin')).source, uploadOptions());
+
+    const same = await makeSourceFile(dir, 'same.bin', 3000, 'same.bin');
+    const stored = await dest.upload(same.source, uploadOptions());
+    assert.deepEqual(await dest.upload(same.source, uploadOptions()), {
+      key: stored.key,
+      alreadyPresent: true,
+      bytesSent: 0,
+    });
+
+    const cut = await makeSourceFile(dir, 'cut.bin', 3000, 'cut.bin');
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `${prefix}cut.bin`,
+        Body: cut.data.subarray(0, 10),
+        Metadata: { sha256: cut.source.sha256 },
+      }),
+    );
+    assert.equal((await dest.upload(cut.source, uploadOptions())).key, `${prefix}cut.bin`);
+    assert.equal(sha256Hex(await readObject(client, BUCKET, `${prefix}cut.bin`)), cut.source.sha256);
+
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}taken.bin`, Body: 'theirs' }));
+    const ours = await makeSourceFile(dir, 'taken.bin', 3000, 'taken.bin');
+    assert.equal((await dest.upload(ours.source, uploadOptions())).key, `${prefix}taken-1.bin`);
+    assert.equal((await readObject(client, BUCKET, `${prefix}taken.bin`)).toString(), 'theirs');
+    const strict = destination({ prefix, learnConditionalPutAfter: 1 });
+    await strict.upload((await makeSourceFile(dir, 'learn2.bin', 100, 'learn2.bin')).source, uploadOptions());
+    await expectUploadError(strict.upload(ours.source, uploadOptions()), 'conflict');
+    assert.equal((await readObject(client, BUCKET, `${prefix}taken.bin`)).toString(), 'theirs');
+  });
+
+  it('keys with spaces, non-ASCII letters, +, brackets and & are signed and stored as named', async () => {
+    const prefix = newPrefix();
+    const dest = destination({ prefix, learnConditionalPutAfter: 1 });
+    const names = ['a b/ü+(1).jpg', "it's [x] & y=z;~.txt", 'plain/then-conditional.bin'];
+    for (const [i, name] of names.entries()) {
+      const file = await makeSourceFile(dir, `odd-key-${i}.bin`, 500, name);
+      const result = await dest.upload(file.source, uploadOptions());
+      assert.equal(result.key, `${prefix}${name}`);
+      assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), file.source.sha256);
+    }
+  });
+
+  it('a store that sends us elsewhere (the bucket is in another region): the SDK takes over and follows', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'redirected.bin', 2000, 'redirected.bin');
+    let redirects = 0;
+    alterResponse = (request) => {
+      if (redirects > 0 || request.headers['user-agent']?.includes('aws-sdk')) return undefined;
+      redirects += 1;
+      const body =
+        '<?xml version="1.0"?><Error><Code>PermanentRedirect</Code><Message>elsewhere</Message></Error>';
+      return { status: 301, headers: { 'content-type': 'application/xml' }, body };
+    };
+    try {
+      const result = await destination({ prefix }).upload(file.source, uploadOptions());
+      assert.equal(redirects, 1);
+      assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), file.source.sha256);
+      const [redirected, ...rest] = requestsFor(prefix);
+      assert.equal(redirected?.status, 301);
+      assert.ok(rest.length > 0 && rest.every((r) => r.headers['user-agent']?.includes('aws-sdk')));
+    } finally {
+      alterResponse = undefined;
+    }
+  });
+
+  it('a single PUT of several MiB asks first (Expect: 100-continue); a refusal costs no body', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'three-mib.bin', 3 * MIB, 'three-mib.bin');
+    const result = await destination({ prefix }).upload(file.source, uploadOptions());
+    assert.equal(sha256Hex(await readObject(client, BUCKET, result.key)), file.source.sha256);
+    const put = requestsFor(prefix).find(isPutObject);
+    assert.equal(put?.headers.expect, '100-continue');
+
+    // Straight to the store: the request log, a Node server, would say "100 Continue" itself.
+    const nowhere = destination({ bucket: 'no-such-bucket-either', endpoint: store().endpoint });
+    await expectUploadError(nowhere.upload(file.source, uploadOptions()), 'not_found');
+    // The connection that owed the body was dropped, not reused: the next upload still works.
+    const again = await makeSourceFile(dir, 'after-refusal.bin', 3 * MIB, 'after-refusal.bin');
+    const stored = await destination({ prefix }).upload(again.source, uploadOptions());
+    assert.equal(sha256Hex(await readObject(client, BUCKET, stored.key)), again.source.sha256);
+  });
+
+  it('a single PUT whose ETag is not its MD5 (SSE-KMS, some clones) is read back with a HEAD', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'encrypted.bin', 4096, 'encrypted.bin');
+    alterResponse = (request, headers) =>
+      request.method === 'PUT'
+        ? { headers: { ...headers, etag: '"0123456789abcdef0123456789abcdef-1"' } }
+        : undefined;
+    try {
+      const result = await destination({ prefix }).upload(file.source, uploadOptions());
+      assert.equal(result.alreadyPresent, false);
+      assert.deepEqual(described(requestsFor(prefix)), ['HEAD', 'PUT', 'HEAD']);
+    } finally {
+      alterResponse = undefined;
+    }
   });
 
   it('uploads a large file in parts, each with Content-MD5, and reads back the same bytes', async () => {

@@ -508,4 +508,23 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   setMeta(key: string, value: string): void {
     this.sql('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
+
+  /**
+   * transition() for hot paths that know which states they expect and need no record back: moves
+   * the file only when it is in one of `from`, reads just its state, and says whether it moved.
+   */
+  moveIf(
+    id: number,
+    from: readonly FileState[],
+    to: FileState,
+    patch: FilePatch = {},
+    detail?: string,
+  ): boolean {
+    return this.transaction(() => {
+      const row = this.sql('SELECT state FROM files WHERE id = ?').get(id);
+      if (!row || !from.includes(row.state as FileState)) return false;
+      this.move(id, to, patch, detail);
+      return true;
+    });
+  }
 }

@@ -47,6 +47,11 @@ export interface Removal {
 export class FileLocks {
   private readonly busy = new Set<number>();
 
+  /** Someone is working on this file right now. */
+  has(id: number): boolean {
+    return this.busy.has(id);
+  }
+
   /** Runs fn unless the file is already being worked on (then returns undefined). */
   async run<T>(id: number, fn: () => Promise<T>): Promise<T | undefined> {
     if (this.busy.has(id)) return undefined;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ResolvedFolder } from '../config/types.ts';
 import { formatDuration } from '../config/units.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
+import type { FileRecord } from '../queue/types.ts';
 import { type CaptureGate, DiskGuard, type GuardReport, type StatfsReader } from './disk-guard.ts';
 import { errorText } from './local-copy.ts';
 import {
@@ -101,6 +102,40 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
     return result ?? { fileId, outcome: 'busy', detail: 'Another retention step is working on this file' };
   }
 
+  /** afterUpload deletes or archives the local copy: the commit recording `uploaded` must be durable first. */
+  get removesLocalCopy(): boolean {
+    return this.settings.afterUpload !== 'keep';
+  }
+
+  /**
+   * For the uploader, inside the transaction that records `record` as uploaded: with afterUpload
+   * `keep` the file becomes `retained` in that same commit (one commit per upload instead of two).
+   * Deleting and archiving touch the disk, so they wait for afterUpload() after the commit.
+   * Returns the record as it now is.
+   */
+  afterUploadInTransaction(record: FileRecord): FileRecord {
+    if (this.removesLocalCopy || record.state !== 'uploaded' || this.locks.has(record.id)) return record;
+    return this.keep(record).record;
+  }
+
+  private keep(record: FileRecord): { record: FileRecord; result: AfterUploadResult } {
+    const keepFor = this.settings.keepForMs;
+    const expiry = keepFor === undefined ? '' : `; deleted ${formatDuration(keepFor)} after upload (keepFor)`;
+    const until = keepFor === undefined ? '' : ` until ${new Date(this.now() + keepFor).toISOString()}`;
+    const detail = `Uploaded; kept the local copy ${record.absPath} (retention: keep${expiry})`;
+    const reason = `Uploaded; local copy kept${until}`;
+    if (!this.queue.moveIf(record.id, ['uploaded'], 'retained', { reason }, detail)) {
+      const result = {
+        fileId: record.id,
+        outcome: 'not-uploaded' as const,
+        detail: `File ${record.id} is no longer uploaded; nothing to do`,
+      };
+      return { record, result };
+    }
+    const kept: FileRecord = { ...record, state: 'retained', reason, stateChangedAt: this.now() };
+    return { record: kept, result: { fileId: record.id, outcome: 'retained', detail } };
+  }
+
   private async handleUploaded(fileId: number): Promise<AfterUploadResult> {
     const record = this.queue.get(fileId);
     if (record?.state !== 'uploaded') {
@@ -111,15 +146,10 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
         detail: `File ${fileId} ${where}; nothing to do after upload`,
       };
     }
+    const policy = this.settings.afterUpload;
+    if (policy === 'keep') return this.keep(record).result;
     const keepFor = this.settings.keepForMs;
     const expiry = keepFor === undefined ? '' : `; deleted ${formatDuration(keepFor)} after upload (keepFor)`;
-    const policy = this.settings.afterUpload;
-    if (policy === 'keep') {
-      const until = keepFor === undefined ? '' : ` until ${new Date(this.now() + keepFor).toISOString()}`;
-      const detail = `Uploaded; kept the local copy ${record.absPath} (retention: keep${expiry})`;
-      this.queue.transition(fileId, 'retained', { reason: `Uploaded; local copy kept${until}` }, detail);
-      return { fileId, outcome: 'retained', detail };
-    }
     const removal =
       policy === 'delete'
         ? await deleteUploadedCopy(this.queue, fileId, 'retention afterUpload is "delete"')

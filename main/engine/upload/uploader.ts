@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { FileState } from '../../../shared/status.ts';
 import { formatDuration } from '../config/units.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord, QueueChange } from '../queue/types.ts';
@@ -6,7 +7,7 @@ import { BandwidthLimiter, formatRate, parseBandwidth } from './bandwidth.ts';
 import { asUploadError, Connectivity, PAUSE_KINDS, type PauseReason } from './connectivity.ts';
 import { busyStoreOutcome, countedOutcome, type FailureOutcome, sourceOutcome } from './failure-policy.ts';
 import { RateMeter } from './rate-meter.ts';
-import { nextRetryAt, nextUploads, trackedUploadIds } from './scheduler-queries.ts';
+import { nextRetryAt, nextUploadIds, trackedUploadIds } from './scheduler-queries.ts';
 import type { UploadSettings } from './settings.ts';
 import type { Destination, MultipartProgress, UploadError, UploadResult } from './types.ts';
 import { buildUploadSource, resumableProgress, successDetail } from './upload-source.ts';
@@ -18,7 +19,24 @@ export interface UploaderContext {
   deviceFor?: (folderId: string) => string;
   now?: () => number;
   random?: () => number;
+  /** The after-upload step (retention), run inside the commit that records each upload. */
+  afterUpload?: AfterUploadHook;
+  /**
+   * Called after the commit that records an upload, with the record as that commit left it:
+   * `uploaded`, or already moved on by afterUpload (e.g. `retained`).
+   */
   onUploaded?: (record: FileRecord) => void;
+}
+
+/** What happens to the local copy once its upload is recorded (RetentionManager implements it). */
+export interface AfterUploadHook {
+  /** The copy is deleted or moved after upload: the commit recording `uploaded` must survive power loss. */
+  readonly removesLocalCopy: boolean;
+  /**
+   * Runs inside the transaction that records `record` as uploaded and may move it on in that same
+   * commit (retention `keep` → `retained`). Returns the record as it now is.
+   */
+  afterUploadInTransaction(record: FileRecord): FileRecord;
 }
 
 export interface InFlightUpload {
@@ -59,6 +77,21 @@ interface Job {
   done?: Promise<void>;
 }
 
+/** An upload the store confirmed, waiting for the next step() to record it. */
+interface Finished {
+  job: Job;
+  result: UploadResult;
+  recorded: () => void;
+}
+
+/** Candidates read per query: enough for several rounds of launches without asking again. */
+const CANDIDATE_BATCH = 256;
+/**
+ * States a candidate may start uploading from. A `failed` candidate was due when it was read, and
+ * only we make files `failed` (from `uploading`), after which we read the candidates again.
+ */
+const UPLOADABLE: readonly FileState[] = ['queued', 'failed'];
+
 const DAY_MS = 86_400_000;
 /** Multipart uploads younger than this are left alone by the sweep: one may be starting right now. */
 const ORPHAN_MIN_AGE_MS = 3_600_000;
@@ -84,9 +117,19 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private readonly jobs = new Map<number, Job>();
   /** Consecutive throttled/server failures per file: grows their backoff without counting attempts. */
   private readonly busyStreak = new Map<number, number>();
+  /** Confirmed uploads not yet recorded: step() writes them together, in one commit. */
+  private finished: Finished[] = [];
+  /** The next files to upload, in order, from the last query (rechecked as each is claimed). */
+  private candidates: number[] = [];
+  /** Something may have become uploadable since `candidates` was read: read again before giving up. */
+  private candidatesStale = true;
+  /** The last read found every uploadable file (fewer than it asked for). */
+  private candidatesComplete = false;
+  /** step() is writing: the queue changes it causes are not news to us. */
+  private writing = false;
   private running = false;
   private stopping = false;
-  private pumpPending: NodeJS.Immediate | undefined;
+  private stepPending: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastSuccessAt: number | undefined;
@@ -123,17 +166,17 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     void this.sweepOrphans();
     this.sweepTimer = setInterval(() => void this.sweepOrphans(), DAY_MS);
     this.sweepTimer.unref();
-    this.schedulePump();
+    this.lookAgain();
   }
 
   /** Aborts uploads in flight; their files go back to `queued` with multipart progress kept. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
-    if (this.pumpPending) clearImmediate(this.pumpPending);
+    // A pending step() stays: it records uploads that finished (and launches nothing now).
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.pumpPending = this.retryTimer = this.sweepTimer = undefined;
+    this.retryTimer = this.sweepTimer = undefined;
     this.connectivity.stop();
     for (const job of this.jobs.values()) abort(job, 'stop');
     await Promise.allSettled([...this.jobs.values()].map((job) => job.done));
@@ -143,7 +186,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
 
   /** New files were queued: look for work now rather than at the next timer. */
   wake(): void {
-    this.schedulePump();
+    this.lookAgain();
   }
 
   /** Changes the limit for all uploads at once. Throws BandwidthSpecError for a bad spec. */
@@ -178,25 +221,101 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     };
   }
 
-  private schedulePump(): void {
-    if (!this.running || this.stopping || this.pumpPending) return;
-    this.pumpPending = setImmediate(() => {
-      this.pumpPending = undefined;
-      this.pump();
+  /** Candidates may have changed: read them again at the next step. */
+  private lookAgain(): void {
+    this.candidatesStale = true;
+    this.candidates = [];
+    this.scheduleStep();
+  }
+
+  private scheduleStep(): void {
+    if (!this.running || this.stepPending) return;
+    this.stepPending = setImmediate(() => {
+      this.stepPending = undefined;
+      this.step();
     });
   }
 
-  private pump(): void {
-    if (!this.running || this.stopping || !this.connectivity.online) return;
-    const free = this.settings.concurrency - this.jobs.size;
-    const due = nextUploads(this.queue, {
-      now: this.now(),
-      limit: free,
-      order: this.settings.order,
-      exclude: this.jobs.keys(),
-    });
-    for (const record of due) this.launch(record);
-    this.armRetryTimer();
+  /**
+   * Records the uploads that finished since the last step and claims files for the free slots,
+   * all in one commit: SQLite commits, not uploads, are the cost of many small files.
+   */
+  private step(): void {
+    const finished = this.finished.splice(0);
+    const launching = this.running && !this.stopping && this.connectivity.online;
+    if (finished.length === 0 && !launching) return;
+    const durable = finished.length > 0 && this.ctx.afterUpload?.removesLocalCopy === true;
+    for (const f of finished) this.jobs.delete(f.job.record.id);
+    let recorded: FileRecord[] = [];
+    const claimed: Job[] = [];
+    this.writing = true;
+    try {
+      this.queue.transaction(
+        () => {
+          recorded = finished.map((f) => this.recordSuccess(f)).filter((r) => r !== undefined);
+          if (launching) this.claimFreeSlots(claimed);
+        },
+        { durable },
+      );
+    } catch (error) {
+      // Rolled back: nothing was claimed after all.
+      for (const job of claimed.splice(0)) this.jobs.delete(job.record.id);
+      recorded = this.recordOneByOne(finished, error);
+    } finally {
+      this.writing = false;
+    }
+    for (const f of finished) f.recorded();
+    for (const record of recorded) this.announce(record);
+    for (const job of claimed) this.begin(job);
+    if (launching) this.armRetryTimer();
+    // Slots freed but nothing claimed (a write failed): try again rather than wait for a wake-up.
+    if (launching && finished.length > 0 && claimed.length === 0) this.scheduleStep();
+  }
+
+  /** The batch commit failed: record each success on its own, so one bad row costs only itself. */
+  private recordOneByOne(finished: Finished[], batchError: unknown): FileRecord[] {
+    const recorded: FileRecord[] = [];
+    for (const f of finished) {
+      try {
+        const record = this.queue.transaction(() => this.recordSuccess(f), {
+          durable: this.ctx.afterUpload?.removesLocalCopy === true,
+        });
+        if (record) recorded.push(record);
+      } catch (error) {
+        this.noteSafely(
+          `could not record the upload of ${f.job.record.relPath} (${asUploadError(batchError).message}): ${asUploadError(error).message}`,
+        );
+      }
+    }
+    return recorded;
+  }
+
+  /** Reads the next candidates when the list ran out and more may be waiting. */
+  private nextCandidate(now: number): number | undefined {
+    if (this.candidates.length === 0 && (this.candidatesStale || !this.candidatesComplete)) {
+      const limit = Math.max(CANDIDATE_BATCH, this.settings.concurrency);
+      this.candidates = nextUploadIds(this.queue, { now, limit, order: this.settings.order });
+      this.candidatesStale = false;
+      this.candidatesComplete = this.candidates.length < limit;
+    }
+    return this.candidates.shift();
+  }
+
+  /** Moves files to `uploading` for every free slot (inside step's transaction). */
+  private claimFreeSlots(claimed: Job[]): void {
+    const now = this.now();
+    while (this.jobs.size < this.settings.concurrency) {
+      const id = this.nextCandidate(now);
+      if (id === undefined) break;
+      if (this.jobs.has(id)) continue;
+      // The list may be a little old: the file may have been held, changed or removed since.
+      if (!this.queue.moveIf(id, UPLOADABLE, 'uploading')) continue;
+      const record = this.queue.get(id);
+      if (!record) continue;
+      const job: Job = { record, controller: new AbortController(), bytesSent: 0, settling: false };
+      this.jobs.set(id, job);
+      claimed.push(job);
+    }
   }
 
   /** Wakes up when the earliest failed file is due (completions wake us anyway). */
@@ -204,30 +323,23 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const at = nextRetryAt(this.queue);
-    // A file already due waits for a free slot, and a finishing upload pumps again anyway.
-    if (at === undefined || at <= this.now()) return;
+    if (at === undefined) return;
+    if (at <= this.now()) {
+      // Already due: the candidate list may predate it. It takes the next free slot.
+      this.candidatesStale = true;
+      if (this.jobs.size < this.settings.concurrency) this.scheduleStep();
+      return;
+    }
     const delay = Math.min(at - this.now() + 5, LONGEST_TIMER_MS);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.schedulePump();
+      this.lookAgain();
     }, delay);
   }
 
-  private launch(record: FileRecord): void {
-    const job: Job = { record, controller: new AbortController(), bytesSent: 0, settling: false };
-    try {
-      job.record = this.queue.transition(record.id, 'uploading');
-    } catch (error) {
-      this.queue.note(
-        'upload',
-        `could not start uploading ${record.relPath}: ${asUploadError(error).message}`,
-      );
-      return;
-    }
-    this.jobs.set(record.id, job);
-    job.done = this.run(job).finally(() => {
-      this.jobs.delete(record.id);
-      this.schedulePump();
+  private begin(job: Job): void {
+    job.done = this.run(job).catch((error: unknown) => {
+      this.noteSafely(`upload of ${job.record.relPath} went wrong: ${asUploadError(error).message}`);
     });
   }
 
@@ -247,10 +359,23 @@ export class Uploader extends EventEmitter<UploaderEvents> {
         },
       });
     } catch (error) {
-      await this.failed(job, error);
+      try {
+        await this.failed(job, error);
+      } finally {
+        this.jobs.delete(job.record.id);
+        // The file may be back in the queue (a pause, a stop): it must be found again.
+        this.lookAgain();
+      }
       return;
     }
-    this.succeeded(job, result);
+    job.settling = true;
+    this.busyStreak.delete(job.record.id);
+    this.lastSuccessAt = this.now();
+    this.connectivity.markOnline();
+    await new Promise<void>((recorded) => {
+      this.finished.push({ job, result, recorded });
+      this.scheduleStep();
+    });
   }
 
   /** Persists multipart progress, unless the file has meanwhile been moved on by someone else. */
@@ -263,30 +388,52 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.queue.transition(job.record.id, 'uploading', { upload: progress ?? null });
   }
 
-  private succeeded(job: Job, result: UploadResult): void {
-    job.settling = true;
-    const id = job.record.id;
-    this.busyStreak.delete(id);
-    this.lastSuccessAt = this.now();
-    this.connectivity.markOnline();
-    if (this.queue.get(id)?.state !== 'uploading') {
+  /** Records one confirmed upload (inside step's transaction); undefined when the file moved on meanwhile. */
+  private recordSuccess({ job, result }: Finished): FileRecord | undefined {
+    const patch = { objectKey: result.key, upload: null, lastError: null, nextAttemptAt: null };
+    const detail = successDetail(this.destination, job.record, result);
+    if (!this.queue.moveIf(job.record.id, ['uploading'], 'uploaded', patch, detail)) {
       this.queue.note(
         'upload',
         `${job.record.relPath} reached the store as ${result.key} but changed meanwhile`,
       );
-      return;
+      return undefined;
     }
-    const updated = this.queue.transition(
-      id,
-      'uploaded',
-      { objectKey: result.key, upload: null, lastError: null, nextAttemptAt: null },
-      successDetail(this.destination, job.record, result),
-    );
+    // What the row now says, without reading it back.
+    const updated: FileRecord = {
+      ...job.record,
+      state: 'uploaded',
+      stateChangedAt: this.now(),
+      objectKey: result.key,
+      upload: undefined,
+      lastError: undefined,
+      nextAttemptAt: undefined,
+    };
+    if (!this.ctx.afterUpload) return updated;
     try {
-      this.ctx.onUploaded?.(updated);
-      this.emit('uploaded', updated);
+      return this.ctx.afterUpload.afterUploadInTransaction(updated);
     } catch (error) {
+      // The upload stands; the after-upload step is retried by retention's sweep.
       this.queue.note('upload', `after uploading ${updated.relPath}: ${asUploadError(error).message}`);
+      return updated;
+    }
+  }
+
+  /** Tells listeners about a recorded upload; their troubles are logged, not ours. */
+  private announce(record: FileRecord): void {
+    try {
+      this.ctx.onUploaded?.(record);
+      this.emit('uploaded', record);
+    } catch (error) {
+      this.noteSafely(`after uploading ${record.relPath}: ${asUploadError(error).message}`);
+    }
+  }
+
+  private noteSafely(detail: string): void {
+    try {
+      this.queue.note('upload', detail);
+    } catch {
+      // The queue itself is failing; there is nowhere left to say it.
     }
   }
 
@@ -353,7 +500,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     const c = this.connectivity;
     if (downForMs !== undefined) {
       this.queue.note('upload', `store answers again after ${formatDuration(downForMs)}; uploads resume`);
-      this.schedulePump();
+      this.lookAgain();
     } else {
       const every = formatDuration(this.settings.offlineProbeIntervalMs);
       this.queue.note('upload', `uploads paused (${c.pausedFor}): ${c.lastError}; checking every ${every}`);
@@ -363,13 +510,13 @@ export class Uploader extends EventEmitter<UploaderEvents> {
 
   /** Notices files moved on by someone else mid-upload (changed on disk, vanished) and more work. */
   private noticeChanges(changes: QueueChange[]): void {
-    let queued = false;
+    let news = false;
     for (const change of changes) {
-      if (change.to === 'queued') queued = true;
+      if (!this.writing && (change.to === 'queued' || change.to === 'failed')) news = true;
       const job = change.fileId == null ? undefined : this.jobs.get(change.fileId);
       if (job && !job.settling && change.to && change.to !== 'uploading') abort(job, 'superseded');
     }
-    if (queued) this.schedulePump();
+    if (news) this.lookAgain();
   }
 
   /** Aborts multipart uploads the queue no longer tracks (after crashes, quarantine, changes). */

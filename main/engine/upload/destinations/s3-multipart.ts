@@ -42,6 +42,24 @@ export interface MultipartOutcome {
   partsReused: number;
 }
 
+/**
+ * Over plain http the SDK hashes every part (sha256) to sign its body: a second pass over every
+ * byte, on top of our MD5 and the file's sha256. The part's Content-MD5 is signed and checked by
+ * the store, which proves the body as well; so sign the payload as UNSIGNED-PAYLOAD, as the SDK
+ * itself does over https.
+ */
+function unsignedPayload(command: UploadPartCommand): UploadPartCommand {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'edgeCaptureUnsignedPartPayload' },
+  );
+  return command;
+}
+
 /** Thrown inside this module when the store no longer knows our upload: start a fresh one. */
 class UploadVanished extends Error {}
 
@@ -189,20 +207,27 @@ async function sendParts(
     return saving;
   };
 
+  // Part buffers are reused once their part is stored: a fresh 16 MiB buffer per part leaves
+  // the garbage collector hundreds of MiB of dead ones to find, and RSS grows meanwhile.
+  const spare: Buffer[] = [];
+  const partBuffer = () => spare.pop() ?? Buffer.allocUnsafe(progress.partSize);
+
   const sendOne = async (partNumber: number, body: Buffer, md5: string) => {
     await options.throttle.take(body.length, options.signal);
     let etag: string | undefined;
     try {
       ({ ETag: etag } = await target.client.send(
-        new UploadPartCommand({
-          Bucket: target.bucket,
-          Key: key,
-          UploadId: progress.uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentMD5: md5,
-          ContentLength: body.length,
-        }),
+        unsignedPayload(
+          new UploadPartCommand({
+            Bucket: target.bucket,
+            Key: key,
+            UploadId: progress.uploadId,
+            PartNumber: partNumber,
+            Body: body,
+            ContentMD5: md5,
+            ContentLength: body.length,
+          }),
+        ),
         { abortSignal: options.signal },
       ));
     } catch (err) {
@@ -222,6 +247,11 @@ async function sendParts(
     options.onBytes?.(body.length);
     await saveCompleted();
   };
+  /** Sends a part read into `buffer`, which is free again once the part is stored (not after a failure: the request may still hold it). */
+  const sendFrom = async (buffer: Buffer, partNumber: number, body: Buffer, md5: string) => {
+    await sendOne(partNumber, body, md5);
+    spare.push(buffer);
+  };
 
   const hash = createHash('sha256');
   const handle = await openSource(source);
@@ -231,23 +261,26 @@ async function sendParts(
     for (let partNumber = 1; partNumber <= partCount && !failure; partNumber += 1) {
       options.signal.throwIfAborted();
       const offset = (partNumber - 1) * progress.partSize;
+      const buffer = partBuffer();
       const body = await readExactly(
         handle,
         source,
         offset,
         Math.min(progress.partSize, source.size - offset),
+        buffer,
       );
       hash.update(body);
       const md5 = md5Base64(body);
       const stored = completed.get(partNumber);
       if (stored && stored.size === body.length && stored.md5 === md5) {
         counts.partsReused += 1;
+        spare.push(buffer);
         continue;
       }
       completed.delete(partNumber);
       while (inFlight.size >= req.partConcurrency && !failure) await Promise.race(inFlight);
       if (failure) break;
-      const task: Promise<void> = sendOne(partNumber, body, md5)
+      const task: Promise<void> = sendFrom(buffer, partNumber, body, md5)
         .catch((error: unknown) => {
           failure ??= { error };
         })

@@ -10,6 +10,7 @@ import {
 import type { S3DestinationConfig } from '../../../../shared/upload-config.ts';
 import { UploadError, type UploadSource } from '../types.ts';
 import type { KeyState } from './object-keys.ts';
+import { DirectRouteLost, type DirectS3 } from './s3-direct.ts';
 import { classifyS3Error, isBodilessForbidden, isNotFound } from './s3-errors.ts';
 
 /** Metadata key holding the whole file's sha256 (sent as x-amz-meta-sha256). */
@@ -64,6 +65,36 @@ export function objectAttributes(
 export interface S3Target {
   client: S3Client;
   bucket: string;
+  /** HEAD and single PUT without the SDK's overhead, where the destination allows it. */
+  direct?: DirectS3;
+}
+
+/** What we read from a HEAD answer. */
+export type ObjectHead = Pick<
+  HeadObjectCommandOutput,
+  'ContentLength' | 'ETag' | 'VersionId' | 'Metadata' | 'ObjectLockMode'
+>;
+
+/** target.direct when it may be used for this destination. */
+export async function directRoute(target: S3Target): Promise<DirectS3 | undefined> {
+  return target.direct && (await target.direct.usable()) ? target.direct : undefined;
+}
+
+/** The request made directly where that works, else (or once the store redirects us) by the SDK. */
+export async function viaDirect<T>(
+  target: S3Target,
+  direct: (route: DirectS3) => Promise<T>,
+  sdk: () => Promise<T>,
+): Promise<T> {
+  const route = await directRoute(target);
+  if (route) {
+    try {
+      return await direct(route);
+    } catch (err) {
+      if (!(err instanceof DirectRouteLost)) throw err;
+    }
+  }
+  return sdk();
 }
 
 /**
@@ -92,11 +123,16 @@ export async function headObject(
   target: S3Target,
   key: string,
   signal?: AbortSignal,
-): Promise<HeadObjectCommandOutput | undefined> {
+): Promise<ObjectHead | undefined> {
   try {
-    return await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }), {
-      abortSignal: signal,
-    });
+    return await viaDirect(
+      target,
+      (direct) => direct.head(key, signal),
+      () =>
+        target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }), {
+          abortSignal: signal,
+        }),
+    );
   } catch (err) {
     signal?.throwIfAborted();
     if (isNotFound(err)) return undefined;
@@ -123,7 +159,7 @@ export async function verifyStored(
   key: string,
   source: UploadSource,
   signal?: AbortSignal,
-): Promise<HeadObjectCommandOutput> {
+): Promise<ObjectHead> {
   const head = await headObject(target, key, signal);
   const where = `s3://${target.bucket}/${key}`;
   if (head === undefined) {
@@ -149,7 +185,7 @@ export async function verifyStored(
 export async function ensureRetention(
   target: S3Target,
   key: string,
-  head: HeadObjectCommandOutput,
+  head: ObjectHead,
   attributes: ObjectAttributes,
   signal?: AbortSignal,
 ): Promise<void> {

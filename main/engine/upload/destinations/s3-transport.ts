@@ -156,10 +156,18 @@ function credentialsOf(cfg: S3DestinationConfig): Pick<S3ClientConfig, 'credenti
 
 /** An S3 client for one destination. Throws a plain Error naming the config field when the config is unusable. */
 export function createS3Client(cfg: S3DestinationConfig, settings: S3TransportSettings): S3Client {
+  return createS3Transport(cfg, settings).client;
+}
+
+/** The client and the agent under it, for requests made beside the SDK on the same connections. */
+export function createS3Transport(
+  cfg: S3DestinationConfig,
+  settings: S3TransportSettings,
+): { client: S3Client; agent: HttpAgent } {
   const endpoint = endpointUrl(cfg);
   const agent = makeAgent(cfg, endpoint, settings.maxSockets);
   const secure = endpoint.protocol === 'https:';
-  return new S3Client({
+  const client = new S3Client({
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     region: cfg.region ?? (cfg.endpoint ? 'us-east-1' : process.env['AWS_REGION']),
     forcePathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined,
@@ -176,6 +184,7 @@ export function createS3Client(cfg: S3DestinationConfig, settings: S3TransportSe
       socketTimeout: settings.requestTimeoutMs,
     },
   });
+  return { client, agent };
 }
 
 export function describeEndpoint(cfg: S3DestinationConfig): string {

@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
-import {
-  HeadBucketCommand,
-  PutObjectCommand,
-  type PutObjectCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { S3DestinationConfig } from '../../../../shared/upload-config.ts';
 import type { Destination, MultipartProgress, UploadOptions, UploadResult, UploadSource } from '../types.ts';
 import { UploadError } from '../types.ts';
 import { candidateKeys, joinKey, normalizePrefix, resolveTargetKey } from './object-keys.ts';
+import { createDirectS3 } from './s3-direct.ts';
 import { classifyS3Error, isBodilessForbidden, isNotFound } from './s3-errors.ts';
 import { abortUpload, uploadMultipart } from './s3-multipart.ts';
 import {
@@ -20,15 +15,9 @@ import {
   verifyStored,
 } from './s3-object.ts';
 import { abortOrphanUploads } from './s3-orphans.ts';
-import { createS3Client, describeEndpoint } from './s3-transport.ts';
-import {
-  checkSourceUnchanged,
-  md5Base64,
-  openSource,
-  readExactly,
-  sameIdentity,
-  sourceHashMismatch,
-} from './source-file.ts';
+import { createSinglePuts } from './s3-single.ts';
+import { createS3Transport, describeEndpoint } from './s3-transport.ts';
+import { checkSourceUnchanged, readVerifiedSource, sameIdentity } from './source-file.ts';
 
 /** S3's smallest allowed part (except the last). */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -41,6 +30,8 @@ export interface S3DestinationSettings {
   maxSockets: number;
   /** SDK attempts per request (default 3). */
   maxAttempts?: number;
+  /** Small single PUTs before we learn whether the store honours If-None-Match (see s3-single.ts). */
+  learnConditionalPutAfter?: number;
 }
 
 function checkSettings(cfg: S3DestinationConfig & S3DestinationSettings): void {
@@ -67,52 +58,15 @@ function resumeApplies(resume: MultipartProgress, source: UploadSource, baseKey:
 
 export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSettings): Destination {
   checkSettings(cfg);
-  const client: S3Client = createS3Client(cfg, cfg);
-  const target: S3Target = { client, bucket: cfg.bucket };
+  const { client, agent } = createS3Transport(cfg, cfg);
+  const direct = createDirectS3(
+    client,
+    { bucket: cfg.bucket, endpoint: cfg.endpoint, agent },
+    { requestTimeoutMs: cfg.requestTimeoutMs, maxAttempts: cfg.maxAttempts ?? 3 },
+  );
+  const target: S3Target = { client, bucket: cfg.bucket, direct };
   const onConflict = cfg.onConflict ?? 'report';
-
-  async function putSingle(source: UploadSource, key: string, options: UploadOptions): Promise<UploadResult> {
-    const handle = await openSource(source);
-    let body: Buffer;
-    try {
-      body = await readExactly(handle, source, 0, source.size);
-    } finally {
-      await handle.close();
-    }
-    await checkSourceUnchanged(source);
-    const actual = createHash('sha256').update(body).digest('hex');
-    if (actual !== source.sha256) throw sourceHashMismatch(source, actual);
-
-    await options.throttle.take(body.length, options.signal);
-    const attributes = objectAttributes(cfg, source);
-    let put: PutObjectCommandOutput;
-    try {
-      put = await client.send(
-        new PutObjectCommand({
-          Bucket: cfg.bucket,
-          Key: key,
-          Body: body,
-          ContentMD5: md5Base64(body),
-          ContentLength: body.length,
-          ...attributes,
-        }),
-        { abortSignal: options.signal },
-      );
-    } catch (err) {
-      options.signal.throwIfAborted();
-      throw classifyS3Error(err, `PutObject s3://${cfg.bucket}/${key}`);
-    }
-    options.onBytes?.(body.length);
-    const head = await verifyStored(target, key, source, options.signal);
-    await ensureRetention(target, key, head, attributes, options.signal);
-    return {
-      key,
-      etag: head.ETag ?? put.ETag,
-      versionId: head.VersionId ?? put.VersionId,
-      alreadyPresent: false,
-      bytesSent: body.length,
-    };
-  }
+  const singlePuts = createSinglePuts(cfg, target, cfg.learnConditionalPutAfter);
 
   async function putMultipart(
     source: UploadSource,
@@ -153,7 +107,11 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
 
   async function upload(source: UploadSource, options: UploadOptions): Promise<UploadResult> {
     options.signal.throwIfAborted();
-    await checkSourceUnchanged(source);
+    const multipart = source.size > 0 && source.size >= cfg.multipartThreshold;
+    // A single PUT's body is read first: one open checks the file (size, mtime, sha256) before
+    // the store is asked anything, where a stat now and a read later would both touch the disk.
+    const body = multipart || options.resume ? undefined : await readVerifiedSource(source);
+    if (!body) await checkSourceUnchanged(source);
     const baseKey = joinKey(cfg.prefix, source.objectKey);
     let resume = options.resume;
     if (resume && !resumeApplies(resume, source, baseKey)) {
@@ -172,14 +130,20 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
       await discard(resume, options);
     }
 
+    if (!multipart) {
+      return singlePuts.upload(
+        source,
+        baseKey,
+        onConflict,
+        options,
+        body ?? (await readVerifiedSource(source)),
+      );
+    }
     const resolved = await resolveTargetKey(baseKey, onConflict, (key) =>
       keyState(target, key, source, options.signal),
     );
     if (resolved.alreadyPresent) return { key: resolved.key, alreadyPresent: true, bytesSent: 0 };
-    if (source.size > 0 && source.size >= cfg.multipartThreshold) {
-      return putMultipart(source, resolved.key, options, undefined);
-    }
-    return putSingle(source, resolved.key, options);
+    return putMultipart(source, resolved.key, options, undefined);
   }
 
   async function probe(signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,84 @@
 import { createHash } from 'node:crypto';
+import fs, { type Stats } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { UploadError, type UploadSource } from '../types.ts';
+
+// O_NOATIME: our read would otherwise bump the file's atime (inspection read it without), and
+// that is an inotify IN_ATTRIB event per uploaded file for the watcher to look at. Only the
+// owner (or root) may ask for it, so EPERM falls back to a plain open.
+const NOATIME = fs.constants.O_NOATIME ?? 0;
+let noatimeAllowed = NOATIME !== 0;
+// O_NONBLOCK: a FIFO put where the file was must not hang the open (fstat then refuses it).
+const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+/** Opens for reading with O_NOATIME while we may, else plainly. */
+async function openForReading<T>(openWith: (flags: number) => Promise<T>): Promise<T> {
+  if (noatimeAllowed) {
+    try {
+      return await openWith(READ_FLAGS | NOATIME);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      noatimeAllowed = false;
+    }
+  }
+  return openWith(READ_FLAGS);
+}
+
+/** The file operations readVerifiedSource needs, sync or async. */
+interface FdOps {
+  open(absPath: string): number | Promise<number>;
+  fstat(fd: number): Stats | Promise<Stats>;
+  read(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): number | Promise<number>;
+  close(fd: number): void | Promise<void>;
+}
+
+// Callback fs wrapped by hand: FileHandle objects and their promises cost measurable time per small file.
+const ASYNC_FD: FdOps = {
+  open: (absPath) =>
+    openForReading(
+      (flags) =>
+        new Promise<number>((resolve, reject) =>
+          fs.open(absPath, flags, (err, fd) => (err ? reject(err) : resolve(fd))),
+        ),
+    ),
+  fstat: (fd) =>
+    new Promise<Stats>((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st)))),
+  read: (fd, buffer, offset, length, position) =>
+    new Promise<number>((resolve, reject) =>
+      fs.read(fd, buffer, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))),
+    ),
+  close: (fd) => new Promise<void>((resolve) => fs.close(fd, () => resolve())),
+};
+
+/**
+ * Files up to this size are read synchronously: they were inspected moments ago, so their bytes
+ * are in the page cache and the read takes microseconds, where four thread-pool round trips
+ * (open, fstat, read, close) cost the event loop far more, per file, than the read itself.
+ */
+const SYNC_READ_MAX = 64 * 1024;
+
+const SYNC_FD: FdOps = {
+  open(absPath) {
+    if (noatimeAllowed) {
+      try {
+        return fs.openSync(absPath, READ_FLAGS | NOATIME);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+        noatimeAllowed = false;
+      }
+    }
+    return fs.openSync(absPath, READ_FLAGS);
+  },
+  fstat: (fd) => fs.fstatSync(fd),
+  read: (fd, buffer, offset, length, position) => fs.readSync(fd, buffer, offset, length, position),
+  close: (fd) => fs.closeSync(fd),
+};
 
 /** The identity of a file as the queue knows it; a different one means the file changed. */
 export interface SourceIdentity {
@@ -34,12 +112,16 @@ export function sourceFileError(err: unknown, absPath: string): UploadError {
 
 /** Throws source_changed / source_vanished / source_unreadable unless the file is as the queue saw it. */
 export async function checkSourceUnchanged(source: UploadSource): Promise<void> {
-  let info: Awaited<ReturnType<typeof stat>>;
+  let info: Stats;
   try {
     info = await stat(source.absPath);
   } catch (err) {
     throw sourceFileError(err, source.absPath);
   }
+  checkIdentity(info, source);
+}
+
+function checkIdentity(info: Stats, source: UploadSource): void {
   if (!info.isFile()) {
     throw new UploadError('source_unreadable', `${source.absPath} is no longer a regular file`);
   }
@@ -53,20 +135,21 @@ export async function checkSourceUnchanged(source: UploadSource): Promise<void> 
 
 export async function openSource(source: UploadSource): Promise<FileHandle> {
   try {
-    return await open(source.absPath, 'r');
+    return await openForReading((flags) => open(source.absPath, flags));
   } catch (err) {
     throw sourceFileError(err, source.absPath);
   }
 }
 
-/** Reads exactly `length` bytes at `offset`; a short read means the file shrank under us. */
+/** Reads exactly `length` bytes at `offset` (into `into` when given); a short read means the file shrank under us. */
 export async function readExactly(
   handle: FileHandle,
   source: UploadSource,
   offset: number,
   length: number,
+  into?: Buffer,
 ): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+  const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let filled = 0;
   while (filled < length) {
     let bytesRead: number;
@@ -81,6 +164,46 @@ export async function readExactly(
     filled += bytesRead;
   }
   return buffer;
+}
+
+/**
+ * The whole file, read with one open and checked to be the version the queue inspected: its size
+ * and mtime (fstat) and its sha256. For single PUTs, whose body is held in memory anyway.
+ */
+export async function readVerifiedSource(source: UploadSource): Promise<Buffer> {
+  const io = source.size <= SYNC_READ_MAX ? SYNC_FD : ASYNC_FD;
+  let fd: number;
+  try {
+    fd = await io.open(source.absPath);
+  } catch (err) {
+    throw sourceFileError(err, source.absPath);
+  }
+  const body = Buffer.allocUnsafe(source.size);
+  try {
+    let info: Stats;
+    try {
+      info = await io.fstat(fd);
+    } catch (err) {
+      throw sourceFileError(err, source.absPath);
+    }
+    checkIdentity(info, source);
+    for (let filled = 0; filled < body.length; ) {
+      let n: number;
+      try {
+        n = await io.read(fd, body, filled, body.length - filled, filled);
+      } catch (err) {
+        throw sourceFileError(err, source.absPath);
+      }
+      if (n === 0)
+        throw new UploadError('source_changed', `${source.absPath} shrank while it was being read`);
+      filled += n;
+    }
+  } finally {
+    await io.close(fd);
+  }
+  const actual = createHash('sha256').update(body).digest('hex');
+  if (actual !== source.sha256) throw sourceHashMismatch(source, actual);
+  return body;
 }
 
 export function sourceHashMismatch(source: UploadSource, actual: string): UploadError {
