@@ -161,7 +161,11 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       deviceFor: (folderId) =>
         this.config.folders.find((f) => f.id === folderId)?.device ?? this.config.device,
       now: this.now,
-      onUploaded: (record) => void this.retention?.afterUpload(record.id),
+      // Keep/delete/archive is decided in the same commit as `uploaded` (durable when a copy is removed).
+      afterUpload: this.retention,
+      onUploaded: (record) => {
+        if (record.state === 'uploaded') void this.retention?.afterUpload(record.id);
+      },
     });
     this.uploader.on('status', () => this.emit('status'));
     this.uploader.start();
