@@ -2,15 +2,7 @@ import { DUPLICATE_POLICIES, RULE_ACTIONS } from '../../../shared/status.ts';
 import { RETENTION_SCHEMA } from '../retention/settings.ts';
 import { TEMPLATE_PLACEHOLDERS } from '../rules/template.ts';
 import { DESTINATION_SCHEMA, UPLOAD_SCHEMA } from '../upload/schema.ts';
-import {
-  DURATION_PATTERN,
-  ID_PATTERN,
-  METADATA_NAME_PATTERN,
-  MIME_PATTERN,
-  SIZE_PATTERN,
-  TIME_PATTERN,
-  WEEKDAYS,
-} from './patterns.ts';
+import { ID_PATTERN, METADATA_NAME_PATTERN, MIME_PATTERN, TIME_PATTERN, WEEKDAYS } from './patterns.ts';
 import { PII_DETECTORS } from './pii-detectors.ts';
 import {
   bool,
