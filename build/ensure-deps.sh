@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Source this after ensure-node.sh: installs npm dependencies when they are missing or stale.
+# Source this after ensure-node.sh: installs npm dependencies exactly as package-lock.json records them
+# (`npm ci`), when node_modules is missing or was installed from another lock file.
 edge_capture_ensure_deps() {
   local stamp=node_modules/.edge-capture-lock
   if [ ! -d node_modules ] || ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
-    # `npm install`, not `npm ci`: npm leaves other platforms' optional packages (biome's binaries)
-    # out of the lock file here, and `npm ci` then refuses the lock as out of sync.
-    npm install --no-audit --no-fund --loglevel=error || return 1
+    npm ci --no-audit --no-fund --loglevel=error || return 1
     cp package-lock.json "$stamp"
   fi
 }

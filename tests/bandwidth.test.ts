@@ -1,6 +1,6 @@
 /** Bandwidth limits: rclone-style specs, weekly timetables, and the shared token bucket. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import {
   BandwidthLimiter,
   BandwidthSpecError,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import { dropFile, makeSite, waitFor } from './support/engine-fixtures.ts';
 
@@ -28,7 +28,7 @@ rules:
 defaultAction: { action: skip, reason: Not an image }
 `,
 );
-after(() => site.cleanup());
+afterAll(() => site.cleanup());
 
 describe('edge-capture CLI', () => {
   test('--help and unknown commands', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ConfigError } from '../main/engine/config/errors.ts';
 import { resolveConfig } from '../main/engine/config/resolve.ts';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ConfigError, formatConfigError } from '../main/engine/config/errors.ts';
 import { checkConfigText, loadConfig } from '../main/engine/config/load.ts';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../main/engine/config/patterns.ts';
@@ -22,10 +22,10 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const examples = path.join(root, 'build', 'examples');
 let dir: string;
 
-before(async () => {
+beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'edge-config-'));
 });
-after(async () => {
+afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, test } from 'vitest';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import type { FileState } from '../shared/status.ts';
 import { dropFile, makeSite, waitFor } from './support/engine-fixtures.ts';
@@ -40,7 +40,7 @@ rules:
     action: hold
 `,
 );
-after(() => site.cleanup());
+afterAll(() => site.cleanup());
 
 const dbPath = join(site.dataDir, 'queue.db');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createFilesystemDestination } from '../main/engine/upload/destinations/filesystem.ts';
 import { createDestination } from '../main/engine/upload/destinations/index.ts';
 import { createLocalDestination } from '../main/engine/upload/destinations/local.ts';
@@ -56,14 +56,14 @@ describe('filesystem destination', () => {
   let sources: string;
   let share: string;
 
-  before(async () => {
+  beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'edge-fsdest-'));
     sources = join(work, 'capture');
     share = join(work, 'share');
     await mkdir(sources);
     await mkdir(share);
   });
-  after(async () => {
+  afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
@@ -231,10 +231,10 @@ describe('filesystem destination', () => {
 
 describe('local demo store and createDestination', () => {
   let dataDir: string;
-  before(async () => {
+  beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'edge-local-'));
   });
-  after(async () => {
+  afterAll(async () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
@@ -11,6 +10,7 @@ import {
   GetObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createS3Destination } from '../main/engine/upload/destinations/s3.ts';
 import type { Destination } from '../main/engine/upload/types.ts';
 import { MIB, makeSourceFile, sha256Hex, uploadOptions } from './support/destination-fixtures.ts';
@@ -22,10 +22,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('S3 destination against Ceph RADOS Gateway', () => {
   let rgw: RgwServer;
-  before(async () => {
+  beforeAll(async () => {
     rgw = await startRgw();
   });
-  after(async () => {
+  afterAll(async () => {
     await rgw?.stop();
   });
 
@@ -41,13 +41,13 @@ describe('S3 destination against Ceph RADOS Gateway', () => {
     let client: S3Client;
     let dir: string;
     const opened: Destination[] = [];
-    before(async () => {
+    beforeAll(async () => {
       client = makeTestClient(rgw);
       dir = await mkdtemp(join(tmpdir(), 'edge-rgw-dest-'));
       // RGW 16.2 (memstore OSD) supports Object Lock: the bucket must be created with it.
       await client.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
     });
-    after(async () => {
+    afterAll(async () => {
       for (const destination of opened) await destination.close();
       client?.destroy();
       if (dir) await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
 import {
   GetObjectCommand,
   HeadBucketCommand,
@@ -10,6 +9,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   classifyS3Error,
   isNotFound,
@@ -80,11 +80,11 @@ describe('classifyS3Error on errors the SDK really throws', () => {
     return client;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     s3rver = await startS3rver({ buckets: ['present'] });
     canned = await cannedErrorServer();
   });
-  after(async () => {
+  afterAll(async () => {
     for (const client of clients) client.destroy();
     await canned?.close();
     await s3rver?.stop();

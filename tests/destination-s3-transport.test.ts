@@ -5,8 +5,8 @@ import { createServer, request } from 'node:http';
 import { type AddressInfo, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createS3Destination, type S3DestinationSettings } from '../main/engine/upload/destinations/s3.ts';
 import { proxyFor } from '../main/engine/upload/destinations/s3-transport.ts';
 import type { Destination } from '../main/engine/upload/types.ts';
@@ -102,12 +102,12 @@ describe('S3 destination transport: CA bundle, proxy, credentials, shared agent'
   let tls: { cert: string; key: string };
   const opened: Destination[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     s3rver = await startS3rver({ buckets: [BUCKET] });
     dir = await mkdtemp(join(tmpdir(), 'edge-transport-'));
     tls = makeCertificateFor127(dir);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const destination of opened) await destination.close();
     await s3rver?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -1,13 +1,13 @@
-import { after, before, describe } from 'node:test';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { s3DestinationScenarios } from './support/destination-scenarios.ts';
 import { type S3rverServer, startS3rver } from './support/s3rver.ts';
 
 describe('S3 destination against s3rver', () => {
   let server: S3rverServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startS3rver();
   });
-  after(async () => {
+  afterAll(async () => {
     await server?.stop();
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { loadConfig } from '../main/engine/config/load.ts';
 import { CaptureEngine } from '../main/engine/engine.ts';
 import type { FileRecord } from '../main/engine/queue/types.ts';
@@ -64,7 +64,7 @@ async function settledState(engine: CaptureEngine, path: string, states: string[
 
 describe('capture engine end to end (real folders, chokidar, SQLite)', () => {
   const sites: Site[] = [];
-  after(async () => {
+  afterAll(async () => {
     for (const site of sites) await site.cleanup();
   });
 

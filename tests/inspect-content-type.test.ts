@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ResolvedInspect } from '../main/engine/config/types.ts';
 import { createInspector, type Inspector, sniffContentType } from '../main/engine/inspect/index.ts';
 
@@ -143,11 +143,11 @@ describe('inspect: file health tags', () => {
     plugins: [],
   };
 
-  before(async () => {
+  beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'inspect-health-'));
     inspector = await createInspector(cfg);
   });
-  after(async () => {
+  afterAll(async () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createInspector, type Inspector } from '../main/engine/inspect/index.ts';
 
 // --- a minimal JPEG with an APP1 Exif segment, built by hand -------------------------------
@@ -127,7 +127,7 @@ const CAMERA_EXIF = tiff(
 describe('inspect: EXIF', () => {
   let dir: string;
   let inspector: Inspector;
-  before(async () => {
+  beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'inspect-exif-'));
     inspector = await createInspector({
       sidecarPattern: '{stem}.pred.json',
@@ -136,7 +136,7 @@ describe('inspect: EXIF', () => {
       plugins: [],
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 

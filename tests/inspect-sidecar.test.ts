@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ResolvedInspect } from '../main/engine/config/types.ts';
 import { createInspector, type Inspector } from '../main/engine/inspect/index.ts';
 
@@ -38,11 +38,11 @@ describe('sidecar naming', () => {
 describe('sidecar predictions', () => {
   let dir: string;
   let inspector: Inspector;
-  before(async () => {
+  beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'inspect-sidecar-'));
     inspector = await createInspector(config('{stem}.pred.json'));
   });
-  after(async () => {
+  afterAll(async () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 

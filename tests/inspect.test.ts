@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ResolvedInspect } from '../main/engine/config/types.ts';
 import { toInspectFailure } from '../main/engine/inspect/errors.ts';
 import {
@@ -25,10 +25,10 @@ function config(overrides: Partial<ResolvedInspect> = {}): ResolvedInspect {
 }
 
 let dir: string;
-before(async () => {
+beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'inspect-'));
 });
-after(async () => {
+afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 

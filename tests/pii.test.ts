@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { ResolvedInspect } from '../main/engine/config/types.ts';
 import { detectPii, PII_DETECTOR_NAMES } from '../main/engine/inspect/index.ts';
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import type { QueueChange } from '../main/engine/queue/types.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'edge-queue-'));
-after(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => rm(dir, { recursive: true, force: true }));
 let n = 0;
 const openQueue = () => new CaptureQueue(join(dir, `q${n++}.db`));
 const file = (name: string, size = 10, mtimeMs = 1000) => ({

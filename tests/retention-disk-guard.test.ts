@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'vitest';
 import type { CaptureGate, StatfsReader } from '../main/engine/retention/disk-guard.ts';
 import { RetentionManager } from '../main/engine/retention/retention.ts';
 import type { RetentionConfig } from '../shared/upload-config.ts';

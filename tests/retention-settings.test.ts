@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
 import { Ajv } from 'ajv';
+import { describe, test } from 'vitest';
 import {
   archiveDirIssue,
   RETENTION_SCHEMA,

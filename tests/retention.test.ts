@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'vitest';
 import { RetentionManager } from '../main/engine/retention/retention.ts';
 import { waitFor } from './support/fs-helpers.ts';
 import {

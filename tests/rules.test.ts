@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { describe, test } from 'vitest';
 import { ConfigError } from '../main/engine/config/errors.ts';
 import { loadConfig } from '../main/engine/config/load.ts';
 import { resolveConfig } from '../main/engine/config/resolve.ts';

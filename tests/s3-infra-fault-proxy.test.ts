@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy.ts';
 
 // A loopback echo server that also records what reached it.
@@ -11,7 +11,7 @@ let echoReceived = 0;
 let echoConnections = 0;
 const echoSockets = new Set<Socket>();
 
-before(async () => {
+beforeAll(async () => {
   echo = createServer((socket) => {
     echoConnections += 1;
     echoSockets.add(socket);
@@ -26,7 +26,7 @@ before(async () => {
   await once(echo, 'listening');
   echoPort = (echo.address() as { port: number }).port;
 });
-after(() => {
+afterAll(() => {
   for (const socket of echoSockets) socket.destroy();
   echo.close();
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -18,6 +17,7 @@ import {
   UploadPartCommand,
   type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { assertCephInstalled, type RgwServer, startRgw } from './support/rgw.ts';
 import { contentMd5, makeTestClient, readObject, sha256 } from './support/s3-client.ts';
 
@@ -45,12 +45,12 @@ describe('Ceph RGW on loopback (memstore)', () => {
   let rgw: RgwServer;
   let client: S3Client;
 
-  before(async () => {
+  beforeAll(async () => {
     rgw = await startRgw();
     client = makeTestClient(rgw);
     await client.send(new CreateBucketCommand({ Bucket: 'infra' }));
   });
-  after(async () => {
+  afterAll(async () => {
     client?.destroy();
     await rgw?.stop();
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startFaultProxy } from './support/fault-proxy.ts';
 import { contentMd5, makeTestClient, readObject, sha256 } from './support/s3-client.ts';
 import { type S3rverServer, startS3rver } from './support/s3rver.ts';
@@ -10,11 +10,11 @@ describe('s3rver test store', () => {
   let server: S3rverServer;
   let client: S3Client;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startS3rver({ buckets: ['preconfigured'] });
     client = makeTestClient(server);
   });
-  after(async () => {
+  afterAll(async () => {
     client?.destroy();
     await server?.stop();
   });

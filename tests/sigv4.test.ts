@@ -1,6 +1,6 @@
 /** SigV4 for the direct HEAD/PUT path: AWS's published example, and S3's key encoding. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { EMPTY_SHA256, encodeKeyPath, SigV4Signer } from '../main/engine/upload/destinations/sigv4.ts';
 
 describe('SigV4', () => {

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
 import exifr from 'exifr';
+import { afterAll, describe, test } from 'vitest';
 import { parseRate, type SimulatedCapture, type SimulateOptions, simulate } from '../main/simulate/index.ts';
 import { isLuhnValid } from '../main/simulate/pii.ts';
 
 const made: string[] = [];
-after(async () => {
+afterAll(async () => {
   await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 

@@ -10,9 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, test } from 'vitest';
 import { loadConfig } from '../main/engine/config/load.ts';
 import { CaptureEngine } from '../main/engine/engine.ts';
 import type { FileRecord } from '../main/engine/queue/types.ts';
@@ -40,12 +40,12 @@ let rgw: RgwServer;
 let client: S3Client;
 const cleanups: (() => Promise<void>)[] = [];
 
-before(async () => {
+beforeAll(async () => {
   rgw = await startRgw();
   client = makeTestClient(rgw);
 });
 
-after(async () => {
+afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   client?.destroy();
   await rgw?.stop();

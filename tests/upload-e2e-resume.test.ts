@@ -8,8 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { after, before, test } from 'node:test';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, test } from 'vitest';
 import type { FileRecord } from '../main/engine/queue/types.ts';
 import type { MultipartProgress } from '../main/engine/upload/types.ts';
 import {
@@ -48,7 +48,7 @@ let requestLog: RequestLog;
 let site: Site;
 const children: ChildProcess[] = [];
 
-before(async () => {
+beforeAll(async () => {
   rgw = await startRgw();
   client = makeTestClient(rgw);
   await createBucket(client, BUCKET);
@@ -79,7 +79,7 @@ upload:
   );
 });
 
-after(async () => {
+afterAll(async () => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await site?.cleanup();

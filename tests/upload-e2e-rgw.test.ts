@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, test } from 'vitest';
 import { loadConfig } from '../main/engine/config/load.ts';
 import { CaptureEngine } from '../main/engine/engine.ts';
 import type { FileRecord } from '../main/engine/queue/types.ts';
@@ -45,7 +45,7 @@ let client: S3Client;
 let requestLog: RequestLog;
 let site: Site;
 
-before(async () => {
+beforeAll(async () => {
   rgw = await startRgw();
   client = makeTestClient(rgw);
   await createBucket(client, BUCKET);
@@ -99,7 +99,7 @@ upload:
   );
 });
 
-after(async () => {
+afterAll(async () => {
   await site?.cleanup();
   await requestLog?.close();
   client?.destroy();

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import { nextUploadIds, QUEUED_SQL } from '../main/engine/upload/scheduler-queries.ts';
 
@@ -58,7 +58,7 @@ function failed(name: string, priority: number, nextAttemptAt: number): void {
 
 const names = (list: number[]) => list.map((id) => Object.keys(ids).find((name) => ids[name] === id));
 
-before(async () => {
+beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edge-scheduler-'));
   queue = new CaptureQueue(join(dir, 'queue.db'), { now: () => NOW });
   queued('low-1', 0);
@@ -71,7 +71,7 @@ before(async () => {
   queue.transition(queued('in-flight', 9), 'uploading');
   queue.transition(queued('held', 9), 'held');
 });
-after(async () => {
+afterAll(async () => {
   queue?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

@@ -1,7 +1,7 @@
 /** The `upload` and `destination` config sections: defaults, units, operator-worded problems, schema. */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { retryDelay } from '../main/engine/upload/backoff.ts';
 import { DESTINATION_SCHEMA, UPLOAD_SCHEMA } from '../main/engine/upload/schema.ts';
 import { resolveUploadSettings, uploadConfigIssues } from '../main/engine/upload/settings.ts';

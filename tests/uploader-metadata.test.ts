@@ -1,6 +1,6 @@
 /** What travels with each object: S3-safe user metadata and object tags built from the queue record. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { FileRecord } from '../main/engine/queue/types.ts';
 import {
   buildObjectMetadata,

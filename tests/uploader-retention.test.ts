@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'vitest';
 import type { QueueChange } from '../main/engine/queue/types.ts';
 import { RetentionManager } from '../main/engine/retention/retention.ts';
 import { createFilesystemDestination } from '../main/engine/upload/destinations/filesystem.ts';

@@ -8,9 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import { createS3Destination } from '../main/engine/upload/destinations/s3.ts';
 import { resolveUploadSettings } from '../main/engine/upload/settings.ts';
@@ -24,11 +24,11 @@ const BUCKET = 'captures';
 let server: S3rverServer;
 let workDir: string;
 
-before(async () => {
+beforeAll(async () => {
   server = await startS3rver({ buckets: [BUCKET] });
   workDir = await mkdtemp(join(tmpdir(), 'edge-uploader-s3-'));
 });
-after(async () => {
+afterAll(async () => {
   await server.stop();
   await rm(workDir, { recursive: true, force: true });
 });

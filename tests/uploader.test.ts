@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'vitest';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import type { FileRecord, QueueChange } from '../main/engine/queue/types.ts';
 import { BandwidthSpecError } from '../main/engine/upload/bandwidth.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { classifyName, finalNameForTemp, finalNamesForTemp } from '../main/engine/watch/index.ts';
 import { folderAt } from './support/fs-helpers.ts';
 

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { describeFsError } from '../main/engine/watch/problems.ts';
 import { CaptureWatcher } from '../main/engine/watch/watcher.ts';
 import { folderAt, makeTempDir, sleep, waitFor } from './support/fs-helpers.ts';
 import { withWatcher } from './support/watch-recorder.ts';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
-before(async () => {
+beforeAll(async () => {
   tmp = await makeTempDir('watch-problems-');
 });
-after(async () => {
+afterAll(async () => {
   await tmp.cleanup();
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { ResolvedFolder } from '../main/engine/config/types.ts';
 import { type ScanBatch, type SeenFile, scanFolder, type WatchProblem } from '../main/engine/watch/index.ts';
 import { folderAt, makeTempDir } from './support/fs-helpers.ts';
@@ -40,7 +40,7 @@ async function scanAll(
   };
 }
 
-before(async () => {
+beforeAll(async () => {
   tmp = await makeTempDir('watch-scan-');
   root = path.join(tmp.dir, 'cam');
   await put('old.jpg', HOUR, 'old-bytes');
@@ -63,7 +63,7 @@ before(async () => {
   await put('../elsewhere/outside.jpg', HOUR);
   await symlink(path.join(tmp.dir, 'elsewhere'), path.join(root, 'linked-dir'));
 });
-after(async () => {
+afterAll(async () => {
   await tmp.cleanup();
 });
 

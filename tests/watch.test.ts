@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { appendFile, mkdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { folderAt, makeTempDir, sleep, waitFor } from './support/fs-helpers.ts';
 import { withWatcher } from './support/watch-recorder.ts';
 
@@ -14,10 +14,10 @@ async function freshFolder(): Promise<string> {
   return dir;
 }
 
-before(async () => {
+beforeAll(async () => {
   tmp = await makeTempDir('watch-test-');
 });
-after(async () => {
+afterAll(async () => {
   await tmp.cleanup();
 });
 

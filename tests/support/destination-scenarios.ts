@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -18,6 +17,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, it } from 'vitest';
 import { createS3Destination, type S3DestinationSettings } from '../../main/engine/upload/destinations/s3.ts';
 import type { Destination } from '../../main/engine/upload/types.ts';
 import type { S3DestinationConfig } from '../../shared/upload-config.ts';
@@ -66,13 +66,13 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
   /** What the request log does to responses for the test running now. */
   let alterResponse: AlterResponse | undefined;
 
-  before(async () => {
+  beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edge-dest-'));
     client = makeTestClient(store());
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     log = await startRequestLog(store().endpoint, { alterResponse: () => alterResponse });
   });
-  after(async () => {
+  afterAll(async () => {
     for (const destination of opened) await destination.close();
     client?.destroy();
     await log?.close();

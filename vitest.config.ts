@@ -1,0 +1,49 @@
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+// Debian's Chromium (installed by build/ensure-system-packages.sh); Playwright never downloads a browser here.
+const CHROMIUM = process.env['EDGE_CAPTURE_CHROMIUM'] ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  test: {
+    // node:test had no per-test limit; the slow suites (Ceph RGW start, 256 MiB multipart, SIGKILL loops)
+    // rely on that, so limits are generous and a hang still ends the run.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    // Two cores: two test files at a time, as `node --test --test-concurrency=2` did.
+    maxWorkers: 2,
+    reporters: ['default', './tests/support/closing-line-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'engine',
+          environment: 'node',
+          // Not the vm pools: another realm makes assert.deepEqual fail on identical structures.
+          pool: 'forks',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/ui/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'ui',
+          include: ['tests/ui/**/*.test.{ts,tsx}'],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: CHROMIUM,
+                args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
