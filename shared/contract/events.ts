@@ -1,0 +1,37 @@
+import * as v from 'valibot';
+import {
+  destinationLinkSchema,
+  problemSchema,
+  queueChangeSchema,
+  queueCountsSchema,
+  seqSchema,
+} from './domain.ts';
+
+/**
+ * Every event the engine host pushes to a connected UI. The host coalesces them (at most ~10 a second
+ * for counts and lists), so a burst of files never floods the renderer.
+ */
+export const EVENTS = {
+  'queue.changed': v.object({ changes: v.array(queueChangeSchema), lastSeq: seqSchema }),
+  'queue.counts': v.object({ counts: queueCountsSchema }),
+  'upload.progress': v.object({
+    items: v.array(
+      v.object({
+        fileId: v.pipe(v.number(), v.integer(), v.minValue(1)),
+        destination: v.string(),
+        sentBytes: v.pipe(v.number(), v.minValue(0)),
+        totalBytes: v.pipe(v.number(), v.minValue(0)),
+      }),
+    ),
+  }),
+  connectivity: v.object({ destinations: v.array(destinationLinkSchema) }),
+  problem: problemSchema,
+  'config.reloaded': v.object({ at: v.number(), warnings: v.array(v.string()) }),
+} as const;
+
+export type EventName = keyof typeof EVENTS;
+export type EventPayload<N extends EventName> = v.InferOutput<(typeof EVENTS)[N]>;
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && Object.hasOwn(EVENTS, value);
+}

@@ -1,0 +1,7 @@
+/** The contract between the UI and the engine host: one typed map of requests and events. */
+export * from './domain.ts';
+export * from './envelope.ts';
+export * from './errors.ts';
+export * from './events.ts';
+export * from './requests.ts';
+export * from './result.ts';
