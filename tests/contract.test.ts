@@ -77,23 +77,23 @@ describe('contract: what the host accepts from a UI', () => {
 describe('contract: what a UI accepts from the host', () => {
   const pending = new Map<number, RequestName>([
     [1, 'queue.counts'],
-    [2, 'uploads.pause'],
+    [2, 'files.retry'],
   ]);
   const methodOf = (id: number) => pending.get(id);
 
   test('replies are checked against the schema of the request they answer', () => {
-    const good = decodeHostMessage(encodeReply('uploads.pause', 2, { paused: true }), methodOf);
-    assert.deepEqual(good, { ok: true, value: { type: 'reply', id: 2, ok: true, result: { paused: true } } });
+    const good = decodeHostMessage(encodeReply('files.retry', 2, { changed: 3 }), methodOf);
+    assert.deepEqual(good, { ok: true, value: { type: 'reply', id: 2, ok: true, result: { changed: 3 } } });
     // A result that is valid JSON but wrong for its request is turned into an error reply, not passed on.
     const wrong = decodeHostMessage(
-      JSON.stringify({ type: 'reply', id: 1, ok: true, result: { paused: 1 } }),
+      JSON.stringify({ type: 'reply', id: 1, ok: true, result: { counts: { queued: 'many' } } }),
       methodOf,
     );
     assert.equal(
       wrong.ok && wrong.value.type === 'reply' && !wrong.value.ok && wrong.value.error.code,
       'invalid_result',
     );
-    const unsolicited = decodeHostMessage(encodeReply('uploads.pause', 99, { paused: false }), methodOf);
+    const unsolicited = decodeHostMessage(encodeReply('files.retry', 99, { changed: 0 }), methodOf);
     assert.equal(unsolicited.ok, false);
   });
 

@@ -37,9 +37,6 @@ export const REQUESTS = {
     result: v.object({ changes: v.array(queueChangeSchema), lastSeq: seqSchema, complete: v.boolean() }),
   },
   'files.retry': { params: fileIds, result: changedCount },
-  'files.release': { params: fileIds, result: changedCount },
-  'uploads.pause': { params: noParams, result: v.object({ paused: v.boolean() }) },
-  'uploads.resume': { params: noParams, result: v.object({ paused: v.boolean() }) },
 } as const;
 
 export type RequestName = keyof typeof REQUESTS;

@@ -1,0 +1,152 @@
+import {
+  type AnyRequest,
+  checkHello,
+  contractError,
+  decodeClientMessage,
+  type EventName,
+  type EventPayload,
+  encodeError,
+  encodeEvent,
+  encodeReply,
+  encodeWelcome,
+  type RequestName,
+} from '../../shared/contract/index.ts';
+import type { QueueChange } from '../engine/queue/types.ts';
+import { ChangeCoalescer } from './coalescer.ts';
+import { fileHandlers } from './handlers/files.ts';
+import { queueHandlers, toChangeMessage } from './handlers/queue.ts';
+import { type Handler, type HandlerMap, RequestFailed } from './handlers/types.ts';
+import type { HostedEngine } from './hosted-engine.ts';
+
+/** One connected UI, whatever carries its messages (a MessagePort, a WebSocket, a test). */
+export interface HostConnection {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface ClientSession {
+  /** Hand every message received from the UI to this. */
+  receive(text: unknown): Promise<void>;
+  /** Call when the transport closed. */
+  closed(): void;
+}
+
+export interface EngineHostOptions {
+  engineVersion: string;
+  /** How often coalesced queue events go out at most (default 100 ms: ≤ 10 updates a second). */
+  flushIntervalMs?: number;
+  /** Called with what went wrong when a handler throws unexpectedly (logged by the caller). */
+  onHandlerError?: (method: RequestName, error: unknown) => void;
+}
+
+const HANDLERS: HandlerMap<RequestName> = { ...queueHandlers, ...fileHandlers };
+
+/** Close codes (WebSocket-compatible) the host uses when it ends a session. */
+export const CLOSE = { versionMismatch: 4001, malformedHandshake: 4002 } as const;
+
+/**
+ * Serves the contract for one engine to any number of UIs. Both transports sit on this, so
+ * validation, dispatch and event coalescing are written once.
+ */
+export class EngineHost {
+  private readonly engine: HostedEngine;
+  private readonly options: Required<Omit<EngineHostOptions, 'onHandlerError'>> & EngineHostOptions;
+  private readonly sessions = new Set<HostConnection>();
+  private readonly coalescer: ChangeCoalescer;
+  private readonly onChange = (changes: QueueChange[]) => this.coalescer.add(changes);
+
+  constructor(engine: HostedEngine, options: EngineHostOptions) {
+    this.engine = engine;
+    this.options = { flushIntervalMs: 100, ...options };
+    this.coalescer = new ChangeCoalescer(this.options.flushIntervalMs, (changes, lastSeq) => {
+      this.broadcast('queue.changed', { changes: changes.map(toChangeMessage), lastSeq });
+      this.broadcast('queue.counts', { counts: this.engine.queue.counts() });
+    });
+    engine.on('change', this.onChange);
+  }
+
+  open(connection: HostConnection): ClientSession {
+    let greeted = false;
+    return {
+      receive: async (text) => {
+        const decoded = decodeClientMessage(text);
+        if (!decoded.ok) {
+          const { requestId, ...error } = decoded.error;
+          if (requestId !== undefined) connection.send(encodeError(requestId, error));
+          else if (!greeted) connection.close(CLOSE.malformedHandshake, error.message.slice(0, 120));
+          else
+            connection.send(
+              JSON.stringify({ type: 'event', name: 'problem', payload: problemFrom(error.message) }),
+            );
+          return;
+        }
+        const message = decoded.value;
+        if (message.type === 'hello') {
+          const checked = checkHello(message, this.options.engineVersion);
+          if (!checked.ok) {
+            connection.close(CLOSE.versionMismatch, checked.error.message.slice(0, 120));
+            return;
+          }
+          greeted = true;
+          this.sessions.add(connection);
+          connection.send(
+            encodeWelcome({
+              contractVersion: message.contractVersion,
+              engineVersion: this.options.engineVersion,
+              lastSeq: this.engine.queue.lastSeq(),
+            }),
+          );
+          return;
+        }
+        if (!greeted) {
+          connection.send(
+            encodeError(message.id, contractError('not_ready', 'Say hello (the version handshake) first.')),
+          );
+          return;
+        }
+        connection.send(await this.answer(message));
+      },
+      closed: () => {
+        this.sessions.delete(connection);
+      },
+    };
+  }
+
+  private async answer(request: AnyRequest): Promise<string> {
+    const handler = HANDLERS[request.method] as Handler<typeof request.method>;
+    try {
+      const result = await handler(this.engine, request.params as never);
+      return encodeReply(request.method, request.id, result as never);
+    } catch (error) {
+      if (error instanceof RequestFailed)
+        return encodeError(request.id, contractError('failed', error.message));
+      this.options.onHandlerError?.(request.method, error);
+      return encodeError(
+        request.id,
+        contractError(
+          'failed',
+          `The engine could not carry out ${request.method}; the engine log has the details.`,
+        ),
+      );
+    }
+  }
+
+  broadcast<N extends EventName>(name: N, payload: EventPayload<N>): void {
+    const text = encodeEvent(name, payload);
+    for (const connection of this.sessions) connection.send(text);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  close(): void {
+    this.engine.off('change', this.onChange);
+    this.coalescer.stop();
+    this.sessions.clear();
+  }
+}
+
+function problemFrom(message: string): EventPayload<'problem'> {
+  return { at: Date.now(), kind: 'contract', message };
+}
