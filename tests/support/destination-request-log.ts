@@ -40,7 +40,8 @@ export function isAbortMultipart(r: LoggedRequest): boolean {
 export type AlterResponse = (
   request: LoggedRequest,
   headers: IncomingHttpHeaders,
-) => { headers: IncomingHttpHeaders; status?: number; body?: string } | undefined;
+) => Altered | undefined | Promise<Altered | undefined>;
+type Altered = { headers: IncomingHttpHeaders; status?: number; body?: string };
 
 export async function startRequestLog(
   targetEndpoint: string,
@@ -56,9 +57,10 @@ export async function startRequestLog(
     requests.push(entry);
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (upstreamRes) => {
+      async (upstreamRes) => {
         entry.status = upstreamRes.statusCode;
-        const altered = options.alterResponse?.()?.(entry, upstreamRes.headers);
+        // May take its time: another writer can act between the store's answer and the client's.
+        const altered = await options.alterResponse?.()?.(entry, upstreamRes.headers);
         if (altered?.status !== undefined) {
           const body = req.method === 'HEAD' ? '' : (altered.body ?? '');
           upstreamRes.resume();

@@ -147,24 +147,55 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
     const first = await makeSourceFile(dir, 'first.bin', 4096, 'cam/first.bin');
     const result = await dest.upload(first.source, uploadOptions());
     assert.equal(result.etag?.replace(/"/g, ''), md5Hex(first.data));
-    // Is the key free, PUT; and (learnConditionalPutAfter: 1) the same PUT under the condition, to learn
-    // whether the store refuses it (our object is there now) or ignores it (rewrites the identical object).
-    const learning = requestsFor(prefix);
-    assert.deepEqual(described(learning), ['HEAD', 'PUT', 'PUT if-none-match:*']);
-    assert.equal(learning[2]?.status, store().honoursIfNoneMatch ? 412 : 200);
+    // Is the key free, then PUT under the condition: a writer who took it meanwhile is not overwritten.
+    assert.deepEqual(described(requestsFor(`${prefix}cam/`)), ['HEAD', 'PUT if-none-match:*']);
+    // (learnConditionalPutAfter: 1) whether the store refuses a conditional PUT onto an existing
+    // key is asked on a probe key of our own, which is removed again, never on an uploaded object.
+    const probes = requestsFor(`${prefix}.edge-capture/`);
+    assert.deepEqual(described(probes), ['PUT if-none-match:*', 'PUT if-none-match:*', 'DELETE']);
+    assert.equal(probes[1]?.status, store().honoursIfNoneMatch ? 412 : 200);
+    assert.ok(await isAbsent(decodeURIComponent(probes[0]!.url.slice(`/${BUCKET}/`.length).split('?')[0]!)));
 
     const mark = log.requests.length;
     const second = await makeSourceFile(dir, 'second.bin', 4096, 'cam/second.bin');
     await dest.upload(second.source, uploadOptions());
     assert.deepEqual(
       described(requestsFor(prefix, mark)),
-      store().honoursIfNoneMatch ? ['PUT if-none-match:*'] : ['HEAD', 'PUT'],
+      store().honoursIfNoneMatch ? ['PUT if-none-match:*'] : ['HEAD', 'PUT if-none-match:*'],
     );
     for (const file of [first, second]) {
       const key = `${prefix}${file.source.objectKey}`;
       assert.equal(sha256Hex(await readObject(client, BUCKET, key)), file.source.sha256);
       const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
       assert.equal(head.Metadata?.['sha256'], file.source.sha256);
+    }
+  });
+
+  it('a key another writer takes between our HEAD and our PUT is not overwritten', async () => {
+    const prefix = newPrefix();
+    const file = await makeSourceFile(dir, 'raced.bin', 4096, 'raced.bin');
+    const key = `${prefix}raced.bin`;
+    let raced = false;
+    alterResponse = async (request) => {
+      if (raced || request.method !== 'HEAD' || request.url !== `/${BUCKET}/${key}`) return undefined;
+      raced = true;
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'theirs' }));
+      return undefined;
+    };
+    try {
+      const upload = destination({ prefix }).upload(file.source, uploadOptions());
+      if (store().honoursIfNoneMatch) {
+        // Refused (412), looked again: a different object, and onConflict is report.
+        await expectUploadError(upload, 'conflict');
+        assert.equal((await readObject(client, BUCKET, key)).toString(), 'theirs');
+      } else {
+        // A store that ignores the condition cannot be stopped; the PUT still asked it to.
+        await upload;
+      }
+      const puts = requestsFor(prefix).filter(isPutObject);
+      assert.ok(puts.length > 0 && puts.every((r) => r.headers['if-none-match'] === '*'));
+    } finally {
+      alterResponse = undefined;
     }
   });
 
@@ -265,7 +296,7 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
     try {
       const result = await destination({ prefix }).upload(file.source, uploadOptions());
       assert.equal(result.alreadyPresent, false);
-      assert.deepEqual(described(requestsFor(prefix)), ['HEAD', 'PUT', 'HEAD']);
+      assert.deepEqual(described(requestsFor(prefix)), ['HEAD', 'PUT if-none-match:*', 'HEAD']);
     } finally {
       alterResponse = undefined;
     }

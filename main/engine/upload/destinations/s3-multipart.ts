@@ -9,8 +9,9 @@ import {
 } from '@aws-sdk/client-s3';
 import type { CompletedPart, MultipartProgress, UploadOptions, UploadSource } from '../types.ts';
 import { UploadError } from '../types.ts';
+import { bufferBody } from './paced-body.ts';
 import { classifyS3Error, isNoSuchUpload, isUnsupported } from './s3-errors.ts';
-import type { ObjectAttributes, S3Target } from './s3-object.ts';
+import { type ObjectAttributes, type S3Target, viaDirect } from './s3-object.ts';
 import {
   checkSourceUnchanged,
   md5Base64,
@@ -46,7 +47,7 @@ export interface MultipartOutcome {
  * Over plain http the SDK hashes every part (sha256) to sign its body: a second pass over every
  * byte, on top of our MD5 and the file's sha256. The part's Content-MD5 is signed and checked by
  * the store, which proves the body as well; so sign the payload as UNSIGNED-PAYLOAD, as the SDK
- * itself does over https.
+ * itself does over https. (Only where the SDK sends parts: see s3-direct.ts.)
  */
 function unsignedPayload(command: UploadPartCommand): UploadPartCommand {
   command.middlewareStack.add(
@@ -212,23 +213,31 @@ async function sendParts(
   const spare: Buffer[] = [];
   const partBuffer = () => spare.pop() ?? Buffer.allocUnsafe(progress.partSize);
 
+  const pacing = { throttle: options.throttle, signal: options.signal, onBytes: options.onBytes };
   const sendOne = async (partNumber: number, body: Buffer, md5: string) => {
-    await options.throttle.take(body.length, options.signal);
+    const paced = bufferBody(body, pacing);
+    const uploadId = progress.uploadId;
     let etag: string | undefined;
     try {
-      ({ ETag: etag } = await target.client.send(
-        unsignedPayload(
-          new UploadPartCommand({
-            Bucket: target.bucket,
-            Key: key,
-            UploadId: progress.uploadId,
-            PartNumber: partNumber,
-            Body: body,
-            ContentMD5: md5,
-            ContentLength: body.length,
-          }),
-        ),
-        { abortSignal: options.signal },
+      ({ ETag: etag } = await viaDirect(
+        target,
+        (direct) =>
+          direct.uploadPart({ key, uploadId, partNumber, body: paced, contentMd5: md5 }, options.signal),
+        () =>
+          target.client.send(
+            unsignedPayload(
+              new UploadPartCommand({
+                Bucket: target.bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: partNumber,
+                Body: paced.open(),
+                ContentMD5: md5,
+                ContentLength: body.length,
+              }),
+            ),
+            { abortSignal: options.signal },
+          ),
       ));
     } catch (err) {
       options.signal.throwIfAborted();
@@ -244,7 +253,6 @@ async function sendParts(
     completed.set(partNumber, { partNumber, etag, md5, size: body.length });
     counts.bytesSent += body.length;
     counts.partsSent += 1;
-    options.onBytes?.(body.length);
     await saveCompleted();
   };
   /** Sends a part read into `buffer`, which is free again once the part is stored (not after a failure: the request may still hold it). */
@@ -298,9 +306,9 @@ async function sendParts(
   if (failure) throw failure.error;
   await saving;
 
-  await checkSourceUnchanged(source);
+  await checkSourceUnchanged(source).catch((err) => abandon(req, progress, err));
   const actual = hash.digest('hex');
-  if (actual !== source.sha256) throw sourceHashMismatch(source, actual);
+  if (actual !== source.sha256) await abandon(req, progress, sourceHashMismatch(source, actual));
   if (completed.size !== partCount) {
     throw new UploadError(
       'server',
@@ -308,6 +316,16 @@ async function sendParts(
     );
   }
   return { parts: sortedParts(), counts };
+}
+
+/**
+ * The file changed while its parts were read: what the store holds is not the inspected file, so
+ * the upload is aborted (its parts would only cost storage) and its progress forgotten.
+ */
+async function abandon(req: MultipartRequest, progress: MultipartProgress, reason: unknown): Promise<never> {
+  await abortUpload(req.target, req.key, progress.uploadId).catch(() => {});
+  await req.options.saveProgress(undefined);
+  throw reason;
 }
 
 async function completeUpload(

@@ -3,6 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { checkServerIdentity, rootCertificates } from 'node:tls';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { S3DestinationConfig } from '../../../../shared/upload-config.ts';
@@ -159,14 +160,21 @@ export function createS3Client(cfg: S3DestinationConfig, settings: S3TransportSe
   return createS3Transport(cfg, settings).client;
 }
 
-/** The client and the agent under it, for requests made beside the SDK on the same connections. */
+/** The client and the HTTP handler under it, for requests made beside the SDK on the same connections. */
 export function createS3Transport(
   cfg: S3DestinationConfig,
   settings: S3TransportSettings,
-): { client: S3Client; agent: HttpAgent } {
+): { client: S3Client; handler: NodeHttpHandler } {
   const endpoint = endpointUrl(cfg);
   const agent = makeAgent(cfg, endpoint, settings.maxSockets);
   const secure = endpoint.protocol === 'https:';
+  const handler = new NodeHttpHandler({
+    ...(secure ? { httpsAgent: agent as HttpsAgent } : { httpAgent: agent }),
+    // A connect that takes half a minute is not coming; say offline sooner than a long request timeout.
+    connectionTimeout: Math.min(settings.requestTimeoutMs, 30_000),
+    // An idle-socket timeout, not a deadline: a big part on a slow link may take longer, a stalled one may not.
+    socketTimeout: settings.requestTimeoutMs,
+  });
   const client = new S3Client({
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     region: cfg.region ?? (cfg.endpoint ? 'us-east-1' : process.env['AWS_REGION']),
@@ -176,15 +184,9 @@ export function createS3Transport(
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: settings.maxAttempts ?? 3,
-    requestHandler: {
-      ...(secure ? { httpsAgent: agent as HttpsAgent } : { httpAgent: agent }),
-      // A connect that takes half a minute is not coming; say offline sooner than a long request timeout.
-      connectionTimeout: Math.min(settings.requestTimeoutMs, 30_000),
-      // An idle-socket timeout, not a deadline: a big part on a slow link may take longer, a stalled one may not.
-      socketTimeout: settings.requestTimeoutMs,
-    },
+    requestHandler: handler,
   });
-  return { client, agent };
+  return { client, handler };
 }
 
 export function describeEndpoint(cfg: S3DestinationConfig): string {

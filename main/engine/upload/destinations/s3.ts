@@ -17,10 +17,12 @@ import {
 import { abortOrphanUploads } from './s3-orphans.ts';
 import { createSinglePuts } from './s3-single.ts';
 import { createS3Transport, describeEndpoint } from './s3-transport.ts';
-import { checkSourceUnchanged, readVerifiedSource, sameIdentity } from './source-file.ts';
+import { checkedSingleBody, checkSourceUnchanged, sameIdentity } from './source-file.ts';
 
 /** S3's smallest allowed part (except the last). */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
+/** S3's largest single PUT: files this big or bigger must go in parts. */
+export const MAX_MULTIPART_THRESHOLD = 5 * 1024 ** 3;
 
 export interface S3DestinationSettings {
   partSize: number;
@@ -41,6 +43,11 @@ function checkSettings(cfg: S3DestinationConfig & S3DestinationSettings): void {
   if (!(cfg.partSize >= MIN_PART_SIZE)) {
     throw new Error(`upload.partSize: must be at least 5MiB (S3's smallest part), got ${cfg.partSize} bytes`);
   }
+  if (!(cfg.multipartThreshold >= 0 && cfg.multipartThreshold <= MAX_MULTIPART_THRESHOLD)) {
+    throw new Error(
+      `upload.multipartThreshold: must be at most 5GiB (S3's largest single PUT), got ${cfg.multipartThreshold} bytes`,
+    );
+  }
   for (const field of ['partConcurrency', 'maxSockets', 'requestTimeoutMs'] as const) {
     if (!(Number.isInteger(cfg[field]) && cfg[field] > 0)) {
       throw new Error(`upload.${field}: must be a positive whole number, got ${cfg[field]}`);
@@ -58,11 +65,11 @@ function resumeApplies(resume: MultipartProgress, source: UploadSource, baseKey:
 
 export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSettings): Destination {
   checkSettings(cfg);
-  const { client, agent } = createS3Transport(cfg, cfg);
+  const { client, handler } = createS3Transport(cfg, cfg);
   const direct = createDirectS3(
     client,
-    { bucket: cfg.bucket, endpoint: cfg.endpoint, agent },
-    { requestTimeoutMs: cfg.requestTimeoutMs, maxAttempts: cfg.maxAttempts ?? 3 },
+    { bucket: cfg.bucket, endpoint: cfg.endpoint, handler },
+    { maxAttempts: cfg.maxAttempts ?? 3 },
   );
   const target: S3Target = { client, bucket: cfg.bucket, direct };
   const onConflict = cfg.onConflict ?? 'report';
@@ -108,9 +115,9 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
   async function upload(source: UploadSource, options: UploadOptions): Promise<UploadResult> {
     options.signal.throwIfAborted();
     const multipart = source.size > 0 && source.size >= cfg.multipartThreshold;
-    // A single PUT's body is read first: one open checks the file (size, mtime, sha256) before
-    // the store is asked anything, where a stat now and a read later would both touch the disk.
-    const body = multipart || options.resume ? undefined : await readVerifiedSource(source);
+    // A single PUT's body is checked first (size, mtime, sha256, and its MD5 for Content-MD5)
+    // before the store is asked anything; a small one is read once, into memory.
+    const body = multipart || options.resume ? undefined : await checkedSingleBody(source);
     if (!body) await checkSourceUnchanged(source);
     const baseKey = joinKey(cfg.prefix, source.objectKey);
     let resume = options.resume;
@@ -136,7 +143,7 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
         baseKey,
         onConflict,
         options,
-        body ?? (await readVerifiedSource(source)),
+        body ?? (await checkedSingleBody(source)),
       );
     }
     const resolved = await resolveTargetKey(baseKey, onConflict, (key) =>

@@ -206,6 +206,57 @@ export async function readVerifiedSource(source: UploadSource): Promise<Buffer> 
   return body;
 }
 
+/**
+ * Single-PUT bodies up to this size are read into memory once (concurrency × this at most);
+ * larger ones are hashed in a streaming pass first (Content-MD5 must be sent before the body)
+ * and then streamed from the file, so memory stays bounded whatever the multipart threshold.
+ */
+export const IN_MEMORY_BODY_MAX = 1024 * 1024;
+const HASH_CHUNK_BYTES = 1024 * 1024;
+
+/** A single PUT's body, checked against the inspected file: its MD5, and the bytes when small. */
+export interface CheckedBody {
+  md5: Buffer;
+  /** The whole file, when it is small enough to hold (IN_MEMORY_BODY_MAX); else send it from the file. */
+  data?: Buffer;
+}
+
+export async function checkedSingleBody(source: UploadSource): Promise<CheckedBody> {
+  if (source.size <= IN_MEMORY_BODY_MAX) {
+    const data = await readVerifiedSource(source);
+    return { data, md5: createHash('md5').update(data).digest() };
+  }
+  const handle = await openSource(source);
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  try {
+    let info: Stats;
+    try {
+      info = await handle.stat();
+    } catch (err) {
+      throw sourceFileError(err, source.absPath);
+    }
+    checkIdentity(info, source);
+    const buffer = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+    for (let offset = 0; offset < source.size; offset += HASH_CHUNK_BYTES) {
+      const chunk = await readExactly(
+        handle,
+        source,
+        offset,
+        Math.min(HASH_CHUNK_BYTES, source.size - offset),
+        buffer,
+      );
+      sha256.update(chunk);
+      md5.update(chunk);
+    }
+  } finally {
+    await handle.close();
+  }
+  const actual = sha256.digest('hex');
+  if (actual !== source.sha256) throw sourceHashMismatch(source, actual);
+  return { md5: md5.digest() };
+}
+
 export function sourceHashMismatch(source: UploadSource, actual: string): UploadError {
   return new UploadError(
     'source_changed',
