@@ -23,6 +23,8 @@ export default defineConfig({
           pool: 'forks',
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/ui/**'],
+          // `serve` tests need the built UI.
+          globalSetup: ['tests/support/build-renderer.ts'],
         },
       },
       {

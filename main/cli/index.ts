@@ -6,15 +6,20 @@ import { dryRunCommand } from './commands/dry-run.ts';
 import { explainCommand, listCommand } from './commands/inspect-queue.ts';
 import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
+import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { statusCommand } from './commands/status.ts';
 import { validateCommand } from './commands/validate.ts';
 import { CliError, EXIT } from './errors.ts';
+import { packageVersion } from './version.ts';
 
 export const USAGE = `Usage: edge-capture <command> [options]
 
 Commands:
   run       --config FILE            Watch the capture folders, decide and queue files (until Ctrl-C)
+  serve     --config FILE [--listen ADDRESS[:PORT]]
+                                     Run the engine and serve the UI to a browser (127.0.0.1:7878 by default;
+                                     any other address needs the access token printed on first start)
   dry-run   --config FILE [PATH...]  Show each file's decision and reason without queuing anything
   status    --config FILE | --data-dir DIR
                                      Counts by state, the oldest waiting file, whether the engine runs
@@ -46,6 +51,7 @@ const OPTIONS = {
   state: { type: 'string', multiple: true },
   limit: { type: 'string' },
   to: { type: 'string' },
+  listen: { type: 'string' },
   rate: { type: 'string' },
   count: { type: 'string' },
   duration: { type: 'string' },
@@ -64,6 +70,7 @@ function parse(argv: string[]) {
 
 const COMMANDS: Record<string, (args: CliArgs) => Promise<number>> = {
   run: runCommand,
+  serve: serveCommand,
   'dry-run': dryRunCommand,
   status: statusCommand,
   list: listCommand,
@@ -85,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [command, ...rest] = args.positionals;
   if (args.values.version) {
-    process.stdout.write(`${await version()}\n`);
+    process.stdout.write(`${await packageVersion()}\n`);
     return EXIT.ok;
   }
   if (args.values.help || !command || command === 'help') {
@@ -107,12 +114,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`edge-capture ${command}: unexpected error: ${(error as Error).stack ?? error}\n`);
     return EXIT.failure;
   }
-}
-
-async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
-  return String(pkg.version);
 }
 
 if (import.meta.main) {

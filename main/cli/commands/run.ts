@@ -26,7 +26,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
 export async function runEngine(
   config: ResolvedConfig,
   logger: Logger,
-  extra?: { onStop?: () => Promise<void> },
+  extra?: { onStarted?: (engine: CaptureEngine) => Promise<void>; onStop?: () => Promise<void> },
 ): Promise<number> {
   // Listen for stop signals before starting, so a SIGTERM during start-up still stops cleanly.
   const stopRequested = new Promise<void>((resolve) => {
@@ -61,6 +61,7 @@ export async function runEngine(
     if (engine.capturePausedReason) logger.log('error', engine.capturePausedReason);
   });
   await engine.start();
+  await extra?.onStarted?.(engine);
   logger.log('info', `watching ${config.folders.length} folder(s) for site ${config.site}`, {
     folders: config.folders.map((folder) => folder.path),
     dataDir: config.dataDir,
