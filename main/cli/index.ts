@@ -23,8 +23,9 @@ Commands:
   dry-run   --config FILE [PATH...]  Show each file's decision and reason without queuing anything
   status    --config FILE | --data-dir DIR
                                      Counts by state, the oldest waiting file, whether the engine runs
-  list      --config FILE | --data-dir DIR [--state STATE] [--limit N]
-                                     List queued files, newest first
+  list      --config FILE | --data-dir DIR [--state STATE] [--limit N] [--after ID]
+                                     List queued files, newest first (50 unless --limit);
+                                     when more remain it says so: --after ID pages on
   explain   --config FILE | --data-dir DIR PATH
                                      Why a file is in its state: decision, rule trace and history
   bandwidth --config FILE | --data-dir DIR LIMIT
@@ -50,6 +51,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   state: { type: 'string', multiple: true },
   limit: { type: 'string' },
+  after: { type: 'string' },
   to: { type: 'string' },
   listen: { type: 'string' },
   rate: { type: 'string' },
