@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createFilesystemDestination } from '../main/engine/upload/destinations/filesystem.ts';
+import { ownerTagFor } from '../main/engine/upload/destinations/fs-paths.ts';
 import { createDestination } from '../main/engine/upload/destinations/index.ts';
 import { createLocalDestination } from '../main/engine/upload/destinations/local.ts';
 import type { Throttle } from '../main/engine/upload/types.ts';
@@ -92,7 +93,7 @@ describe('filesystem destination', () => {
 
     const during = await listFiles(join(share, 'atomic'));
     assert.equal(during.length, 1);
-    assert.match(during[0] ?? '', /^atomic\.bin\.edge-capture-tmp-[0-9a-f]+$/);
+    assert.match(during[0] ?? '', /^\.ec-[0-9a-f]{8}-[0-9a-f]{8}\.tmp$/, 'a short temp name beside the key');
     throttle.release();
     await uploading;
     assert.deepEqual(await listFiles(join(share, 'atomic')), ['atomic.bin']);
@@ -206,26 +207,82 @@ describe('filesystem destination', () => {
     await createFilesystemDestination({ type: 'filesystem', path: root }).probe();
     assert.deepEqual(await readdir(root), []);
     await writeFile(join(work, 'a-file'), '');
-    await expectUploadError(
+    const notAFolder = await expectUploadError(
       createFilesystemDestination({ type: 'filesystem', path: join(work, 'a-file') }).probe(),
-      'bad_request',
+      'misconfigured',
     );
+    assert.match(notAFolder.message, /is a file, not a folder; point destination\.path at a folder/);
   });
 
-  it('abortOrphans deletes our temp files older than the cutoff and keeps young ones and real files', async () => {
-    const root = join(work, 'orphans');
-    await mkdir(join(root, 'deep/er'), { recursive: true });
-    const old = join(root, 'deep/er/x.bin.edge-capture-tmp-aaaa');
-    const young = join(root, 'deep/y.bin.edge-capture-tmp-bbbb');
-    const real = join(root, 'deep/er/x.bin');
-    for (const path of [old, young, real]) await writeFile(path, 'data');
-    const anHourAgo = new Date(Date.now() - 60 * 60 * 1000);
-    await utimes(old, anHourAgo, anHourAgo);
-    await utimes(real, anHourAgo, anHourAgo);
+  it("a path whose parent is a file: every upload and the probe say so, as the destination's problem", async () => {
+    const blocker = join(work, 'blocker');
+    await writeFile(blocker, 'a file where a folder should be');
+    const dest = createFilesystemDestination({ type: 'filesystem', path: join(blocker, 'share') });
+    const file = await makeSourceFile(sources, 'enotdir.bin', 1000, 'site/enotdir.bin');
+    const failed = await expectUploadError(dest.upload(file.source, uploadOptions()), 'misconfigured');
+    assert.equal(
+      failed.message,
+      `destination.path ${join(blocker, 'share')} cannot be a folder: ${blocker} is a file, not a folder; point destination.path at a folder (or move that file away)`,
+    );
+    await expectUploadError(dest.probe(), 'misconfigured');
+  });
 
-    const dest = createFilesystemDestination({ type: 'filesystem', path: root });
-    assert.equal(await dest.abortOrphans(new Set(), 10 * 60 * 1000), 1);
-    assert.deepEqual(await listFiles(root), ['deep/er/x.bin', 'deep/y.bin.edge-capture-tmp-bbbb']);
+  it('copies a file with a legal 255-byte name (the temp name does not add to it)', async () => {
+    const name = `${'n'.repeat(251)}.jpg`;
+    assert.equal(Buffer.byteLength(name), 255);
+    const dest = createFilesystemDestination({ type: 'filesystem', path: share });
+    const file = await makeSourceFile(sources, 'long-name.bin', 3000, `long/${name}`);
+    const result = await dest.upload(file.source, uploadOptions());
+    assert.equal(result.key, `long/${name}`);
+    assert.deepEqual(await listFiles(join(share, 'long')), [name]);
+    assert.equal(sha256Hex(await readFile(join(share, 'long', name))), file.source.sha256);
+  });
+
+  it('a key with a name longer than the destination holds is refused with a message about the name', async () => {
+    // A 255-byte capture name behind a key template that adds to it: no file system can hold it.
+    const name = `cam1-${'n'.repeat(251)}.jpg`;
+    const dest = createFilesystemDestination({ type: 'filesystem', path: share });
+    const file = await makeSourceFile(sources, 'too-long.bin', 3000, `long/${name}`);
+    const error = await expectUploadError(dest.upload(file.source, uploadOptions()), 'bad_request');
+    assert.match(error.message, /the name "cam1-n+…" in this file's object key is 260 bytes/);
+    assert.match(error.message, /holds at most 255: shorten the rule's key template/);
+    assert.doesNotMatch(error.message, /\.tmp|edge-capture|ENAMETOOLONG/);
+  });
+
+  it('abortOrphans removes only its own temp files, only beside interrupted keys and ones it could not remove', async () => {
+    const root = join(work, 'orphans');
+    await mkdir(join(root, 'day/one'), { recursive: true });
+    await mkdir(join(root, 'elsewhere'), { recursive: true });
+    const dest = createFilesystemDestination({ type: 'filesystem', path: root, owner: '/data/site-a' });
+    const other = createFilesystemDestination({ type: 'filesystem', path: root, owner: '/data/site-b' });
+    const tagOf = (owner: string) => ownerTagFor(owner);
+    const ours = join(root, `day/one/.ec-${tagOf('/data/site-a')}-0123abcd.tmp`);
+    const theirs = join(root, `day/one/.ec-${tagOf('/data/site-b')}-4567ef01.tmp`);
+    const oursElsewhere = join(root, `elsewhere/.ec-${tagOf('/data/site-a')}-89abcdef.tmp`);
+    const legacy = join(root, 'day/one/x.bin.edge-capture-tmp-aaaa');
+    const real = join(root, 'day/one/x.bin');
+    for (const path of [ours, theirs, oursElsewhere, legacy, real]) await writeFile(path, 'data');
+    const anHourAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const path of [ours, theirs, oursElsewhere, legacy, real]) await utimes(path, anHourAgo, anHourAgo);
+
+    const forgotten: string[] = [];
+    const leftovers = (keys: string[]) => ({
+      uploads: [],
+      interruptedKeys: keys,
+      forget: (id: string) => forgotten.push(id),
+    });
+    assert.equal(await dest.abortOrphans(leftovers(['day/one/x.bin'])), 1);
+    assert.deepEqual(await listFiles(root), [
+      `day/one/.ec-${tagOf('/data/site-b')}-4567ef01.tmp`,
+      'day/one/x.bin',
+      'day/one/x.bin.edge-capture-tmp-aaaa',
+      `elsewhere/.ec-${tagOf('/data/site-a')}-89abcdef.tmp`,
+    ]);
+    // The daily sweep (no interrupted keys) reads no folder at all.
+    assert.equal(await dest.abortOrphans(leftovers([])), 0);
+    assert.equal(await other.abortOrphans(leftovers([])), 0);
+    assert.equal((await listFiles(root)).length, 4);
+    assert.deepEqual(forgotten, []);
   });
 });
 

@@ -242,3 +242,69 @@ test('a link that stalls: requests time out, the engine goes offline, then recov
   await expectAllUploaded(fs, shas);
   expectNeverBlamed(fs, allRecords(fs.engine.queue));
 });
+
+test("https:// to a plain-HTTP endpoint: the destination's problem, said with the fix; uploads pause, no file is blamed", async () => {
+  const plainHttp = new URL(rgw.endpoint);
+  const addressedAsHttps = `https://${plainHttp.host}`;
+  await createBucket(client, 'plainhttp');
+  const site = await makeSite(
+    ({ captures, dataDir }) => `
+site: plainhttp
+dataDir: ${dataDir}
+folders:
+  - id: cam
+    path: ${captures}
+reconcileInterval: 0
+rules:
+  - name: all
+    action: upload
+    key: "{site}/{name}"
+${s3DestinationYaml(rgw, 'plainhttp', addressedAsHttps)}
+upload:
+  offlineProbeInterval: ${PROBE_INTERVAL_MS}ms
+  maxAttempts: 1
+  backoff: { initial: 200ms, max: 1s }
+  requestTimeout: 5s
+`,
+  );
+  cleanups.push(() => site.cleanup());
+  const engine = new CaptureEngine(await loadConfig(site.configPath));
+  await engine.start();
+  cleanups.push(() => engine.stop());
+  for (const i of [1, 2, 3]) await dropRandomFile(join(site.captures, `plain_${i}.bin`), 4096);
+
+  await waitFor(() => {
+    const records = allRecords(engine.queue);
+    return (
+      engine.uploadStatus()?.online === false &&
+      records.length === 3 &&
+      records.every((r) => r.state === 'queued')
+    );
+  }, 'uploads to pause with every file queued');
+  const status = engine.uploadStatus();
+  assert.equal(status?.pausedFor, 'misconfigured');
+  assert.match(
+    status?.lastError ?? '',
+    new RegExp(`speaks plain HTTP, not HTTPS: use http://${plainHttp.host} in destination\\.endpoint`),
+  );
+  assert.doesNotMatch(status?.lastError ?? '', /wrong version number|SSL routines|EPROTO/);
+  // Files are tried again only after the probe says the destination works: none is failed or quarantined.
+  await delay(3 * PROBE_INTERVAL_MS);
+  const records = allRecords(engine.queue);
+  assert.deepEqual(
+    records.map((r) => r.state),
+    ['queued', 'queued', 'queued'],
+  );
+  for (const record of records) {
+    assert.equal(record.attempts, 0, `${record.relPath}: no attempt counted`);
+    const visited = statesVisited(engine.queue, record.id);
+    for (const state of ['failed', 'quarantined'] as const) {
+      assert.ok(!visited.includes(state), `${record.relPath} was never ${state}: ${visited.join(' → ')}`);
+    }
+  }
+  // `edge-capture status` reads the heartbeat: it must not say online.
+  await waitFor(() => {
+    const beat = JSON.parse(engine.queue.getMeta('heartbeat') ?? '{}') as { upload?: { online?: boolean } };
+    return beat.upload?.online === false;
+  }, 'the heartbeat to say uploads are not online');
+});

@@ -14,9 +14,11 @@ import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import type { FileRecord, QueueChange } from '../main/engine/queue/types.ts';
 import { BandwidthSpecError } from '../main/engine/upload/bandwidth.ts';
 import { createFilesystemDestination } from '../main/engine/upload/destinations/filesystem.ts';
+import { ownerTagFor } from '../main/engine/upload/destinations/fs-paths.ts';
 import { resolveUploadSettings } from '../main/engine/upload/settings.ts';
 import {
   type Destination,
+  type Leftovers,
   UploadError,
   type UploadOptions,
   type UploadResult,
@@ -80,8 +82,8 @@ class FaultyDestination implements Destination {
     }
   }
 
-  abortOrphans(tracked: ReadonlySet<string>, olderThanMs: number): Promise<number> {
-    return this.inner.abortOrphans(tracked, olderThanMs);
+  abortOrphans(leftovers: Leftovers): Promise<number> {
+    return this.inner.abortOrphans(leftovers);
   }
 
   close(): Promise<void> {
@@ -369,18 +371,23 @@ describe('Uploader: housekeeping', () => {
     assert.throws(() => h.uploader.setBandwidth('fast'), BandwidthSpecError);
   });
 
-  test('leftovers of interrupted copies at the store are cleaned up at start', async () => {
+  test("leftovers of copies a crash interrupted are cleaned up at start; another engine's are not", async () => {
     const h = await harness();
-    const stale = join(h.store, 'plant-7', '.edge-capture-tmp-0123abcd');
-    const fresh = join(h.store, 'plant-7', '.edge-capture-tmp-4567ef01');
-    await mkdir(dirname(stale), { recursive: true });
-    await writeFile(stale, 'half a copy');
-    await writeFile(fresh, 'a copy in progress');
+    // A crash left this file mid-copy: it is still `uploading` when the uploader starts.
+    const id = await queueFile(h, 'cut.txt', 'cut short', { key: 'plant-7/cam/cut.txt' });
+    assert.ok(h.queue.moveIf(id, ['queued'], 'uploading'));
+    const beside = join(h.store, 'plant-7', 'cam');
+    const ours = join(beside, `.ec-${ownerTagFor(h.store)}-0123abcd.tmp`);
+    const anotherEngines = join(beside, `.ec-${ownerTagFor('/another/site')}-4567ef01.tmp`);
+    await mkdir(beside, { recursive: true });
+    await writeFile(ours, 'half a copy');
+    await writeFile(anotherEngines, 'another site copying into the same share');
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
-    await utimes(stale, twoHoursAgo, twoHoursAgo);
+    await utimes(anotherEngines, twoHoursAgo, twoHoursAgo);
     h.uploader.start();
-    await waitFor(() => !existsSync(stale), 'the stale temp file to go');
-    assert.equal(existsSync(fresh), true, 'a recent one may belong to a copy still running');
+    await waitFor(() => !existsSync(ours), 'our leftover temp file to go');
+    await waitFor(() => stateOf(h, id) === 'uploaded', 'the interrupted file to be uploaded again');
+    assert.equal(existsSync(anotherEngines), true, "another engine's temp file is not ours to remove");
   });
 });
 

@@ -610,28 +610,37 @@ export function s3DestinationScenarios(store: () => ScenarioStore): void {
     }
   });
 
-  it('aborts orphaned multipart uploads under its prefix that the queue does not track', async () => {
+  it("the orphan sweep aborts the uploads it recorded, and no other (another site's under the same prefix survive)", async () => {
     const prefix = newPrefix();
-    const start = (key: string) =>
-      client
-        .send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }))
-        .then((r) => r.UploadId ?? '');
-    const orphan = await start(`${prefix}orphan.bin`);
-    const tracked = await start(`${prefix}tracked.bin`);
-    const foreign = await start(`elsewhere/${prefix}foreign.bin`);
+    const start = (s3: S3Client, key: string) =>
+      s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key })).then((r) => r.UploadId ?? '');
+    const orphan = await start(client, `${prefix}orphan.bin`);
+    // Another site writing into the same bucket and prefix with its own client.
+    const otherSite = makeTestClient(store());
+    const theirs = await start(otherSite, `${prefix}theirs.bin`);
+    otherSite.destroy();
     const dest = destination({ prefix });
+    const mark = log.requests.length;
 
-    const aborted = await dest.abortOrphans(new Set([tracked]), 0);
-    if (!store().listsMultipart) {
-      assert.equal(aborted, 0, 'a store that cannot list uploads has none to abort');
-      return;
-    }
+    const forgotten: string[] = [];
+    const aborted = await dest.abortOrphans({
+      uploads: [{ uploadId: orphan, key: `${prefix}orphan.bin`, startedAt: Date.now() - 86_400_000 }],
+      interruptedKeys: [],
+      forget: (id) => forgotten.push(id),
+    });
     assert.equal(aborted, 1);
-    const left = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
-    const ids = (left.Uploads ?? []).map((u) => u.UploadId);
-    assert.ok(!ids.includes(orphan));
-    assert.ok(ids.includes(tracked) && ids.includes(foreign));
-    assert.equal(await dest.abortOrphans(new Set(), 60 * 60 * 1000), 0, 'young uploads are left alone');
+    assert.deepEqual(forgotten, [orphan]);
+    // Nothing is listed: only the recorded upload is addressed at all.
+    assert.deepEqual(
+      log.requests.slice(mark).map((r) => r.method),
+      ['DELETE'],
+    );
+    if (!store().listsMultipart) return;
+    const left = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }));
+    assert.deepEqual(
+      (left.Uploads ?? []).map((u) => u.UploadId),
+      [theirs],
+    );
   });
 
   it('sends a 0-byte file as a single PUT even when multipartThreshold is 0', async () => {

@@ -1,14 +1,34 @@
 import { UploadError, type UploadErrorKind } from './types.ts';
 
-/** Why the uploader stopped starting uploads: the store is unreachable, or it refuses us as a whole. */
-export type PauseReason = 'offline' | 'auth' | 'permission' | 'not_found';
+/**
+ * Why the uploader stopped starting uploads: the destination is unreachable, refuses us as a
+ * whole, is set up so that every upload fails, or is full.
+ */
+export type PauseReason = 'offline' | 'auth' | 'permission' | 'not_found' | 'misconfigured' | 'full';
 
-export const PAUSE_KINDS: ReadonlySet<UploadErrorKind> = new Set([
+export const PAUSE_KINDS: ReadonlySet<UploadErrorKind> = new Set<PauseReason>([
   'offline',
   'auth',
   'permission',
   'not_found',
+  'misconfigured',
+  'full',
 ]);
+
+/** Operator words for each reason, as the queue's notes and the file history say them. */
+export const PAUSE_WORDS: Readonly<Record<PauseReason, string>> = {
+  offline: 'destination unreachable',
+  auth: 'destination refuses our credentials',
+  permission: 'destination refuses access',
+  not_found: 'destination missing',
+  misconfigured: 'destination set up so that no upload can succeed',
+  full: 'destination full',
+};
+
+/** A failure the probe hit too is the destination's; one of no known pause kind still stops every upload. */
+export function pauseReasonFor(error: UploadError): PauseReason {
+  return PAUSE_KINDS.has(error.kind) ? (error.kind as PauseReason) : 'misconfigured';
+}
 
 export interface ConnectivityOptions {
   probe: (signal: AbortSignal) => Promise<void>;
@@ -104,9 +124,12 @@ export class Connectivity {
       return;
     }
     this.lastError = error.message;
-    // An unreachable store that now refuses our credentials (or the reverse) is reported as what it is now.
-    if (PAUSE_KINDS.has(error.kind) && error.kind !== this.pausedFor) {
-      this.pausedFor = error.kind as PauseReason;
+    // An unreachable store that now refuses our credentials (or the reverse) is reported as what
+    // it is now; a busy store says nothing new about why we paused.
+    const reason =
+      error.kind === 'throttled' || error.kind === 'server' ? this.pausedFor : pauseReasonFor(error);
+    if (reason !== this.pausedFor) {
+      this.pausedFor = reason;
       this.options.onChange(undefined);
     }
     this.scheduleProbe();

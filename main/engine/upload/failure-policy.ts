@@ -2,7 +2,7 @@ import { formatDuration } from '../config/units.ts';
 import type { FilePatch } from '../queue/types.ts';
 import { retryDelay } from './backoff.ts';
 import type { UploadSettings } from './settings.ts';
-import type { UploadError } from './types.ts';
+import type { UploadError, UploadErrorKind } from './types.ts';
 
 /**
  * What a failed upload does to its file. The `attempts` column counts only failures that
@@ -18,7 +18,36 @@ export type FailureOutcome =
   | { to: 'conflict' | 'vanished' | 'unreadable'; patch: FilePatch; detail: string }
   | { to: 'revisit'; detail: string };
 
-/** Throttled or 5xx: retry after a backoff that grows with the streak, without counting an attempt. */
+/** Failures a file cannot cause: the store is busy or failing, or has no room. */
+const BUSY_WORDS: Partial<Record<UploadErrorKind, string>> = {
+  throttled: 'store busy',
+  server: 'store error',
+  full: 'destination full',
+};
+
+/** A busy store's failure: retried after a backoff, never counted against the file. */
+export function isBusyStore(error: UploadError): boolean {
+  return BUSY_WORDS[error.kind] !== undefined;
+}
+
+/** Kinds that are never the destination's as a whole: the file itself changed, vanished or clashed. */
+const FILE_ONLY_KINDS: ReadonlySet<UploadErrorKind> = new Set([
+  'conflict',
+  'source_changed',
+  'source_vanished',
+  'source_unreadable',
+]);
+
+/**
+ * Whether a probe should decide if this failure is the destination's: anything but the file's
+ * own trouble and a merely busy store. A failure the probe hits too would hit every file, so
+ * it pauses uploads rather than counting toward (and quarantining) every file in turn.
+ */
+export function mayBeDestinationWide(error: UploadError): boolean {
+  return !FILE_ONLY_KINDS.has(error.kind) && error.kind !== 'throttled' && error.kind !== 'server';
+}
+
+/** Throttled, 5xx or full: retry after a backoff that grows with the streak, without counting an attempt. */
 export function busyStoreOutcome(
   error: UploadError,
   streak: number,
@@ -30,7 +59,7 @@ export function busyStoreOutcome(
   return {
     to: 'failed',
     patch: { lastError: error.message, nextAttemptAt: now + delay },
-    detail: `${error.kind === 'throttled' ? 'store busy' : 'store error'}: ${error.message}; retrying in ${formatDuration(delay)}`,
+    detail: `${BUSY_WORDS[error.kind] ?? 'store error'}: ${error.message}; retrying in ${formatDuration(delay)}`,
   };
 }
 

@@ -75,9 +75,31 @@ export interface Destination {
   probe(signal?: AbortSignal): Promise<void>;
   /** Uploads one file, resuming from options.resume when it still applies. Throws UploadError. */
   upload(source: UploadSource, options: UploadOptions): Promise<UploadResult>;
-  /** Aborts multipart uploads of ours that the queue no longer tracks. Returns how many. */
-  abortOrphans(trackedUploadIds: ReadonlySet<string>, olderThanMs: number): Promise<number>;
+  /**
+   * Removes what this engine left at the store and no file will resume: the multipart uploads
+   * it recorded (S3), its temp files beside interrupted keys (filesystem). Never anything of
+   * another writer's. Returns how many it removed.
+   */
+  abortOrphans(leftovers: Leftovers): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A multipart upload this engine started, as recorded in the queue when it began. */
+export interface StartedUpload {
+  uploadId: string;
+  /** Full key at the destination. */
+  key: string;
+  startedAt: number;
+}
+
+/** What the engine knows it left behind; the sweep touches nothing else. */
+export interface Leftovers {
+  /** Multipart uploads this engine started that no queued file will resume. */
+  uploads: readonly StartedUpload[];
+  /** Keys whose copy was cut short by a crash: our temp files may sit beside them. */
+  interruptedKeys: readonly string[];
+  /** Called for each upload that is gone from the store (aborted now, or already), so it is forgotten. */
+  forget(uploadId: string): void;
 }
 
 export const UPLOAD_ERROR_KINDS = [
@@ -86,6 +108,8 @@ export const UPLOAD_ERROR_KINDS = [
   'auth', // bad or expired credentials
   'permission', // 403 AccessDenied
   'not_found', // bucket missing
+  'misconfigured', // every upload would fail until the operator changes something (https to a plain-HTTP port, a path through a file)
+  'full', // the destination has no room (ENOSPC, quota)
   'bad_request', // 400s that will not fix themselves
   'server', // 500s
   'conflict', // a different object is at the key and policy is `report`
@@ -97,7 +121,12 @@ export const UPLOAD_ERROR_KINDS = [
 export type UploadErrorKind = (typeof UPLOAD_ERROR_KINDS)[number];
 
 /** Transient kinds are retried without counting toward quarantine. */
-export const TRANSIENT_KINDS: ReadonlySet<UploadErrorKind> = new Set(['offline', 'throttled', 'server']);
+export const TRANSIENT_KINDS: ReadonlySet<UploadErrorKind> = new Set([
+  'offline',
+  'throttled',
+  'server',
+  'full',
+]);
 
 export class UploadError extends Error {
   readonly kind: UploadErrorKind;

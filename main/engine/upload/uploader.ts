@@ -4,10 +4,24 @@ import { formatDuration } from '../config/units.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord, QueueChange } from '../queue/types.ts';
 import { BandwidthLimiter, formatRate, parseBandwidth } from './bandwidth.ts';
-import { asUploadError, Connectivity, PAUSE_KINDS, type PauseReason } from './connectivity.ts';
-import { busyStoreOutcome, countedOutcome, type FailureOutcome, sourceOutcome } from './failure-policy.ts';
+import {
+  asUploadError,
+  Connectivity,
+  PAUSE_WORDS,
+  type PauseReason,
+  pauseReasonFor,
+} from './connectivity.ts';
+import {
+  busyStoreOutcome,
+  countedOutcome,
+  type FailureOutcome,
+  isBusyStore,
+  mayBeDestinationWide,
+  sourceOutcome,
+} from './failure-policy.ts';
+import { forgetStartedUpload, interruptedKeys, orphanedUploads, recordStartedUpload } from './leftovers.ts';
 import { RateMeter } from './rate-meter.ts';
-import { nextRetryAt, nextUploadIds, trackedUploadIds } from './scheduler-queries.ts';
+import { nextRetryAt, nextUploadIds } from './scheduler-queries.ts';
 import type { UploadSettings } from './settings.ts';
 import type { Destination, MultipartProgress, UploadError, UploadResult } from './types.ts';
 import { buildUploadSource, resumableProgress, successDetail } from './upload-source.ts';
@@ -74,6 +88,8 @@ interface Job {
   settling: boolean;
   /** Why we aborted it: the engine is stopping, or someone else moved the file on. */
   abortedFor?: 'stop' | 'superseded';
+  /** The multipart upload this job is sending, if any (kept from the sweep). */
+  uploadId?: string;
   done?: Promise<void>;
 }
 
@@ -93,8 +109,6 @@ const CANDIDATE_BATCH = 256;
 const UPLOADABLE: readonly FileState[] = ['queued', 'failed'];
 
 const DAY_MS = 86_400_000;
-/** Multipart uploads younger than this are left alone by the sweep: one may be starting right now. */
-const ORPHAN_MIN_AGE_MS = 3_600_000;
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -159,12 +173,14 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
-    // Files a crash left in `uploading` go back to the queue with their progress, to be resumed.
+    // Files a crash left in `uploading` go back to the queue with their progress, to be resumed;
+    // the first sweep looks beside their keys for what their copies left behind.
+    const interrupted = interruptedKeys(this.queue);
     this.queue.recoverInterrupted();
     this.queue.on('change', this.onQueueChange);
     this.connectivity.restart();
-    void this.sweepOrphans();
-    this.sweepTimer = setInterval(() => void this.sweepOrphans(), DAY_MS);
+    void this.sweepOrphans(interrupted);
+    this.sweepTimer = setInterval(() => void this.sweepOrphans([]), DAY_MS);
     this.sweepTimer.unref();
     this.lookAgain();
   }
@@ -312,7 +328,13 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       if (!this.queue.moveIf(id, UPLOADABLE, 'uploading')) continue;
       const record = this.queue.get(id);
       if (!record) continue;
-      const job: Job = { record, controller: new AbortController(), bytesSent: 0, settling: false };
+      const job: Job = {
+        record,
+        controller: new AbortController(),
+        bytesSent: 0,
+        settling: false,
+        uploadId: resumableProgress(record.upload)?.uploadId,
+      };
       this.jobs.set(id, job);
       claimed.push(job);
     }
@@ -378,14 +400,23 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     });
   }
 
-  /** Persists multipart progress, unless the file has meanwhile been moved on by someone else. */
+  /**
+   * Persists multipart progress, unless the file has meanwhile been moved on by someone else.
+   * A new upload is recorded as ours in any case (the orphan sweep aborts only recorded ones);
+   * progress cleared means the upload completed or was aborted, so it is forgotten.
+   */
   private saveProgress(job: Job, progress: MultipartProgress | undefined): void {
     if (job.settling) return;
-    if (this.queue.get(job.record.id)?.state !== 'uploading') {
-      abort(job, 'superseded');
-      return;
-    }
-    this.queue.transition(job.record.id, 'uploading', { upload: progress ?? null });
+    const saved = this.queue.transaction(() => {
+      // Recorded on every save (a no-op once known), so uploads begun before records were kept count too.
+      if (progress) recordStartedUpload(this.queue, progress);
+      else if (job.uploadId) forgetStartedUpload(this.queue, job.uploadId);
+      job.uploadId = progress?.uploadId;
+      if (this.queue.get(job.record.id)?.state !== 'uploading') return false;
+      this.queue.transition(job.record.id, 'uploading', { upload: progress ?? null });
+      return true;
+    });
+    if (!saved) abort(job, 'superseded');
   }
 
   /** Records one confirmed upload (inside step's transaction); undefined when the file moved on meanwhile. */
@@ -441,15 +472,23 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     const id = job.record.id;
     if (job.abortedFor === 'superseded') return;
     let error = asUploadError(thrown);
-    let storeWide = PAUSE_KINDS.has(error.kind);
-    // auth/permission/not_found may be the store refusing us altogether (bad key, missing
-    // bucket) or just this key (a prefix policy). A probe tells which: the first pauses every
-    // upload instead of quarantining the whole queue; the second counts against this file only.
-    if (storeWide && error.kind !== 'offline' && !this.stopping && this.connectivity.online) {
-      const storeProblem = await this.connectivity.check();
-      // A store too busy even for the probe is a busy store: retry later, count nothing.
-      storeWide = storeProblem !== undefined && PAUSE_KINDS.has(storeProblem.kind);
-      if (storeProblem) error = storeProblem;
+    let destinationWide = error.kind === 'offline';
+    // Bad credentials, a missing bucket, https to a plain-HTTP port, a share path through a
+    // file: the destination refuses every file, not just this one (a prefix policy, a name too
+    // long). A probe tells which: the first pauses every upload instead of quarantining the whole
+    // queue one file at a time; the second counts against this file only.
+    if (!destinationWide && !this.stopping && mayBeDestinationWide(error)) {
+      if (!this.connectivity.online) {
+        // Already paused for the destination: this failure is more of the same, not the file's.
+        destinationWide = true;
+      } else {
+        const problem = await this.connectivity.check();
+        // A store too busy even for the probe is a busy store: retry later, count nothing.
+        if (problem) {
+          error = problem;
+          destinationWide = problem.kind !== 'throttled' && problem.kind !== 'server';
+        }
+      }
     }
     job.settling = true;
     const current = this.queue.get(id);
@@ -459,26 +498,27 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       return;
     }
     this.lastError = `${current.relPath}: ${error.message}`;
-    if (storeWide) this.pauseFor(error, current);
+    if (destinationWide) this.pauseFor(error, current);
     else this.apply(current, this.outcomeFor(current, error));
   }
 
-  /** The store, not the file, is the problem: the file waits in the queue, its attempts untouched. */
+  /** The destination, not the file, is the problem: the file waits in the queue, its attempts untouched. */
   private pauseFor(error: UploadError, record: FileRecord): void {
-    this.connectivity.pause(error.kind as PauseReason, error.message);
-    const why = error.kind === 'offline' ? 'store unreachable' : `store refuses uploads (${error.kind})`;
+    // While paused, a straggler's failure neither changes the reason nor the operator's message.
+    if (this.connectivity.online) this.connectivity.pause(pauseReasonFor(error), error.message);
+    const why = PAUSE_WORDS[this.connectivity.pausedFor ?? pauseReasonFor(error)];
     this.queue.transition(
       record.id,
       'queued',
       { lastError: error.message },
-      `${why}: ${error.message}; waiting`,
+      `${why}: ${error.message}; uploads paused, the file waits`,
     );
   }
 
   private outcomeFor(record: FileRecord, error: UploadError): FailureOutcome {
     const fromSource = sourceOutcome(error);
     if (fromSource) return fromSource;
-    if (error.kind === 'throttled' || error.kind === 'server') {
+    if (isBusyStore(error)) {
       const streak = (this.busyStreak.get(record.id) ?? 0) + 1;
       this.busyStreak.set(record.id, streak);
       return busyStoreOutcome(error, streak, this.settings, this.now(), this.random);
@@ -519,12 +559,20 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (news) this.lookAgain();
   }
 
-  /** Aborts multipart uploads the queue no longer tracks (after crashes, quarantine, changes). */
-  private async sweepOrphans(): Promise<void> {
+  /**
+   * Removes what this engine left at the destination and will not resume: multipart uploads it
+   * recorded (after crashes, quarantine, changes) and temp files beside interrupted copies.
+   */
+  private async sweepOrphans(interrupted: readonly string[]): Promise<void> {
     try {
-      const aborted = await this.destination.abortOrphans(trackedUploadIds(this.queue), ORPHAN_MIN_AGE_MS);
-      if (aborted > 0)
-        this.queue.note('upload', `aborted ${aborted} abandoned multipart upload(s) at the store`);
+      const inFlight = new Set([...this.jobs.values()].flatMap((job) => job.uploadId ?? []));
+      const removed = await this.destination.abortOrphans({
+        uploads: orphanedUploads(this.queue, inFlight),
+        interruptedKeys: interrupted,
+        forget: (uploadId) => forgetStartedUpload(this.queue, uploadId),
+      });
+      if (removed > 0)
+        this.queue.note('upload', `cleaned up ${removed} abandoned upload(s) of ours at the destination`);
     } catch (error) {
       if (this.running)
         this.queue.note('upload', `could not clean up abandoned uploads: ${asUploadError(error).message}`);

@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { FilesystemDestinationConfig } from '../../../../shared/upload-config.ts';
-import type { Destination, UploadOptions, UploadResult, UploadSource } from '../types.ts';
+import type { Destination, Leftovers, UploadOptions, UploadResult, UploadSource } from '../types.ts';
 import { UploadError } from '../types.ts';
 import { copyToTemp, fsyncDirectory, publish } from './fs-copy.ts';
 import {
   destinationFsError,
   ensureRoot,
-  PROBE_MARKER,
+  isOwnTempName,
+  ownerTagFor,
   pathForKey,
-  TEMP_MARKER,
   tempPathFor,
 } from './fs-paths.ts';
 import { type KeyState, resolveTargetKey } from './object-keys.ts';
@@ -19,7 +18,12 @@ import { checkSourceUnchanged, sha256OfFile } from './source-file.ts';
 export type FilesystemDestinationOptions = FilesystemDestinationConfig & {
   isLocalDemo?: boolean;
   label?: string;
+  /** Who this engine is (its data folder): names its temp files, so it cleans up only its own. */
+  owner?: string;
 };
+
+/** Bytes the probe writes: enough that a full share refuses them (an empty file may still fit). */
+const PROBE_BYTES = Buffer.alloc(4096, 0x2e);
 
 /**
  * Objects become files under a mounted share (or the local demo store). Each copy goes to a
@@ -36,6 +40,24 @@ export function createFilesystemDestination(cfg: FilesystemDestinationOptions): 
   const fsync = cfg.fsync ?? true;
   const onConflict = cfg.onConflict ?? 'report';
   const createRoot = cfg.isLocalDemo === true;
+  const ownerTag = ownerTagFor(cfg.owner ?? root);
+  /** Temp files this process is writing now: never swept. */
+  const active = new Set<string>();
+  /** Temp files we failed to remove (a share that went away): the next sweep tries again. */
+  const abandoned = new Set<string>();
+
+  /** Removes a temp file of ours; one that cannot be removed now is remembered for the sweep. */
+  async function dropTemp(path: string): Promise<void> {
+    try {
+      await unlink(path);
+      abandoned.delete(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') abandoned.add(path);
+      else abandoned.delete(path);
+    } finally {
+      active.delete(path);
+    }
+  }
 
   async function stateOf(key: string, sha256: string, size: number, signal: AbortSignal): Promise<KeyState> {
     const path = pathForKey(root, key);
@@ -97,7 +119,8 @@ export function createFilesystemDestination(cfg: FilesystemDestinationOptions): 
       throw destinationFsError(err, `cannot create ${dirname(firstPath)}`);
     }
     // Suffixed keys differ only in the file name, so one temp file beside the key serves them all.
-    const tempPath = tempPathFor(firstPath);
+    const tempPath = tempPathFor(firstPath, ownerTag);
+    active.add(tempPath);
     try {
       const bytesSent = await copyToTemp(source, tempPath, options, fsync);
       // Another writer may take the key between our check and now: pick again rather than overwrite.
@@ -113,51 +136,65 @@ export function createFilesystemDestination(cfg: FilesystemDestinationOptions): 
         if (target.alreadyPresent) return { key: target.key, alreadyPresent: true, bytesSent: 0 };
       }
     } finally {
-      await unlink(tempPath).catch(() => {});
+      await dropTemp(tempPath);
     }
   }
 
+  /** Writes, syncs and removes a small file in the root: what every copy needs to work. */
   async function probe(): Promise<void> {
     await ensureRoot(root, createRoot);
-    const probePath = join(root, `${PROBE_MARKER}${randomBytes(6).toString('hex')}`);
+    const probePath = tempPathFor(join(root, 'probe'), ownerTag);
+    active.add(probePath);
     try {
       const handle = await open(probePath, 'wx');
-      await handle.close();
-      await unlink(probePath);
+      try {
+        await handle.write(PROBE_BYTES);
+        if (fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       throw destinationFsError(err, `cannot write to ${root}`);
+    } finally {
+      await dropTemp(probePath);
     }
   }
 
-  /** Deletes our temp and probe files left by crashes. Walks the whole tree, so it is meant for startup. */
-  async function abortOrphans(_tracked: ReadonlySet<string>, olderThanMs: number): Promise<number> {
-    const cutoff = Date.now() - olderThanMs;
-    let removed = 0;
-    const walk = async (dir: string): Promise<void> => {
-      let entries: Awaited<ReturnType<typeof opendir>>;
+  /**
+   * Removes our own temp files only (named with this engine's tag), and only where we know some
+   * may be: beside the keys a crash interrupted, and ones we could not remove earlier. Never a
+   * walk of the share, which other sites write into too and which may hold millions of files.
+   */
+  async function abortOrphans(leftovers: Leftovers): Promise<number> {
+    const folders = new Set<string>();
+    for (const key of leftovers.interruptedKeys) {
       try {
-        entries = await opendir(dir);
+        folders.add(dirname(pathForKey(root, key)));
       } catch {
-        return;
+        // A key no copy could have been made for.
       }
-      for await (const entry of entries) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else if (
-          entry.isFile() &&
-          (entry.name.includes(TEMP_MARKER) || entry.name.startsWith(PROBE_MARKER))
-        ) {
-          try {
-            if ((await stat(path)).mtimeMs > cutoff) continue;
-            await unlink(path);
-            removed += 1;
-          } catch {
-            // Finished or removed meanwhile.
-          }
-        }
+    }
+    const candidates = new Set(abandoned);
+    for (const folder of folders) {
+      let names: string[];
+      try {
+        names = await readdir(folder);
+      } catch {
+        continue;
       }
-    };
-    await walk(root);
+      for (const name of names) if (isOwnTempName(name, ownerTag)) candidates.add(join(folder, name));
+    }
+    let removed = 0;
+    for (const path of candidates) {
+      if (active.has(path)) continue;
+      try {
+        await unlink(path);
+        removed += 1;
+        abandoned.delete(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') abandoned.delete(path);
+      }
+    }
     return removed;
   }
 

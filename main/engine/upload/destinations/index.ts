@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { DestinationConfig } from '../../../../shared/upload-config.ts';
 import type { Destination } from '../types.ts';
 import { createFilesystemDestination } from './filesystem.ts';
@@ -16,7 +17,8 @@ export function createDestination(cfg: DestinationConfig | undefined, ctx: Desti
     case 's3':
       return createS3Destination({ ...cfg, ...ctx.upload });
     case 'filesystem':
-      return createFilesystemDestination(cfg);
+      // The data folder names this engine in its temp files: it cleans up only its own.
+      return createFilesystemDestination({ ...cfg, owner: resolve(ctx.dataDir) });
     case 'local':
       return createLocalDestination(ctx.dataDir, cfg);
     default: {

@@ -16,6 +16,7 @@ export function createLocalDestination(dataDir: string, cfg?: LocalDestinationCo
     path,
     fsync: true,
     isLocalDemo: true,
+    owner: resolve(dataDir),
     label: `${LOCAL_DEMO_LABEL} (${path}): data has not left this machine; configure a destination to upload`,
   });
 }

@@ -30,6 +30,15 @@ const TLS_TRUST_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** TLS failed below HTTP: the endpoint's scheme or TLS set-up is wrong, for every request alike. */
+const TLS_HANDSHAKE_CODES = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
+
+/** Host names that do not resolve: a typo in the endpoint, or the site's DNS is down. */
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
+
+/** A store over its quota (RGW, MinIO): no upload fits until someone makes room. */
+const QUOTA_CODES = new Set(['QuotaExceeded', 'XMinioAdminBucketQuotaExceeded', 'XMinioStorageFull']);
+
 const AUTH_CODES = new Set([
   'InvalidAccessKeyId',
   'SignatureDoesNotMatch',
@@ -110,10 +119,37 @@ export function isBodilessForbidden(err: unknown): boolean {
   );
 }
 
-function networkCode(err: unknown, depth = 0): string | undefined {
+function networkError(err: unknown, depth = 0): { code: string; message: string } | undefined {
   const e = shape(err);
-  if (typeof e.code === 'string' && (OFFLINE_CODES.has(e.code) || TLS_TRUST_CODES.has(e.code))) return e.code;
-  return depth < 3 && e.cause !== undefined ? networkCode(e.cause, depth + 1) : undefined;
+  if (
+    typeof e.code === 'string' &&
+    (OFFLINE_CODES.has(e.code) || TLS_TRUST_CODES.has(e.code) || TLS_HANDSHAKE_CODES.has(e.code))
+  ) {
+    return { code: e.code, message: typeof e.message === 'string' ? e.message : '' };
+  }
+  return depth < 3 && e.cause !== undefined ? networkError(e.cause, depth + 1) : undefined;
+}
+
+/** `http://host:port` for an https:// endpoint (the fix to suggest), or a generic hint without one. */
+function plainHttpFix(endpoint: string | undefined): string {
+  if (endpoint?.startsWith('https://')) return `use http://${endpoint.slice('https://'.length)}`;
+  return 'use http:// instead of https:// in destination.endpoint';
+}
+
+/**
+ * A TLS handshake that failed for a reason every request shares, in operator words (the raw
+ * OpenSSL text, e.g. "ssl3_get_record:wrong version number", tells an operator nothing).
+ */
+function tlsHandshakeMessage(code: string, message: string, endpoint: string | undefined): string {
+  const where = endpoint ? `${endpoint} ` : 'the store ';
+  if (
+    /wrong version number|packet length too long|http request/i.test(message) ||
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+  ) {
+    return `${where}speaks plain HTTP, not HTTPS: ${plainHttpFix(endpoint)} in destination.endpoint`;
+  }
+  const reason = /:([^:]+):[^:]*:\d+:?\s*$/.exec(message.trim())?.[1] ?? message.trim();
+  return `the TLS handshake with ${where.trim()} fails (${reason}); check that destination.endpoint is the store's HTTPS address`;
 }
 
 function retryAfterMs(err: unknown): number | undefined {
@@ -139,7 +175,7 @@ function describe(err: unknown): string {
  * so the scheduler knows whether to wait, retry, or ask the operator.
  * `context` names the request, e.g. "PutObject s3://bucket/key".
  */
-export function classifyS3Error(err: unknown, context?: string): UploadError {
+export function classifyS3Error(err: unknown, context?: string, endpoint?: string): UploadError {
   if (err instanceof UploadError) return err;
   const e = shape(err);
   const code = s3ErrorCode(err) ?? '';
@@ -149,11 +185,23 @@ export function classifyS3Error(err: unknown, context?: string): UploadError {
   const make = (kind: UploadError['kind'], message: string, extra: { retryAfterMs?: number } = {}) =>
     new UploadError(kind, `${at}${message}`, { cause: err, ...extra });
 
-  const net = networkCode(err);
+  const network = networkError(err);
+  const net = network?.code;
   if (net !== undefined && TLS_TRUST_CODES.has(net)) {
+    const fix =
+      net === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? 'the certificate is for another host name; use the name it was issued for in destination.endpoint'
+        : "set destination.caBundle to its CA's PEM file";
+    return make('auth', `the store's TLS certificate is not trusted (${net}); ${fix}`);
+  }
+  if (network !== undefined && TLS_HANDSHAKE_CODES.has(network.code)) {
+    return make('misconfigured', tlsHandshakeMessage(network.code, network.message, endpoint));
+  }
+  if (network !== undefined && DNS_CODES.has(network.code)) {
+    const host = /(?:ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)\s+(\S+)/.exec(network.message)?.[1];
     return make(
-      'auth',
-      `the store's TLS certificate is not trusted (${net}); set destination.caBundle to its CA's PEM file`,
+      'offline',
+      `cannot look up the store's host name${host ? ` ${host}` : ''} (${network.code}): check destination.endpoint and this machine's DNS`,
     );
   }
   if (net !== undefined || code === 'TimeoutError' || code === 'AbortError' || code === 'RequestTimeout') {
@@ -169,6 +217,18 @@ export function classifyS3Error(err: unknown, context?: string): UploadError {
       'throttled',
       `the store asks us to slow down (${detail})`,
       after === undefined ? {} : { retryAfterMs: after },
+    );
+  }
+  if (QUOTA_CODES.has(code)) {
+    return make(
+      'full',
+      `the store refuses more data: over its quota (${detail}); raise the quota or make room`,
+    );
+  }
+  if (code === 'KeyTooLongError') {
+    return make(
+      'bad_request',
+      `the object key is longer than the store allows (${detail}); shorten the rule's key template`,
     );
   }
   if (status === 401 || AUTH_CODES.has(code)) {

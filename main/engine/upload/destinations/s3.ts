@@ -166,7 +166,7 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
       if (isBodilessForbidden(err)) {
         throw await explainForbidden(target, normalizePrefix(cfg.prefix), err, signal);
       }
-      throw classifyS3Error(err, `HeadBucket ${cfg.bucket}`);
+      throw classifyS3Error(err, `HeadBucket ${cfg.bucket}`, cfg.endpoint);
     }
   }
 
@@ -176,8 +176,7 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
     isLocalDemo: false,
     probe,
     upload,
-    abortOrphans: (tracked, olderThanMs) =>
-      abortOrphanUploads(target, normalizePrefix(cfg.prefix), tracked, olderThanMs),
+    abortOrphans: (leftovers) => abortOrphanUploads(target, leftovers),
     async close() {
       client.destroy();
     },
