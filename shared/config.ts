@@ -5,6 +5,14 @@ import type { DestinationConfig, RetentionConfig, UploadConfig } from './upload-
 /** How a folder decides that a file is complete and can be handed on. */
 export type CompletionMode = 'auto' | 'rename' | 'stable';
 
+/**
+ * Which symbolic links in a capture folder are followed. inside: only links whose real path stays
+ * in the folder; skip: none; follow: any (whoever can write to the folder can then ship any file
+ * the engine can read).
+ */
+export const SYMLINK_POLICIES = ['inside', 'skip', 'follow'] as const;
+export type SymlinkPolicy = (typeof SYMLINK_POLICIES)[number];
+
 export interface FolderConfig {
   /** Short id used in rules, keys and the UI. Defaults to the folder's base name. */
   id?: string;
@@ -25,6 +33,8 @@ export interface FolderConfig {
   ignore?: string[];
   /** Device name for this folder's files (camera, sensor); defaults to the site's device. */
   device?: string;
+  /** Which symbolic links are followed (default `inside`). */
+  symlinks?: SymlinkPolicy;
 }
 
 export interface CustomPiiPattern {

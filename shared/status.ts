@@ -15,6 +15,9 @@ export const FILE_STATES = [
   'vanished', // the file disappeared before we were done with it
   'unreadable', // permissions or I/O errors while reading
   'too_large', // over the configured maximum size
+  // A symbolic link the folder's `symlinks` setting does not allow (by default: one leading out of
+  // the capture folder). Not read, so a writable capture folder cannot ship files from elsewhere.
+  'link_refused',
 ] as const;
 export type FileState = (typeof FILE_STATES)[number];
 

@@ -50,6 +50,7 @@ describe('loading the examples', () => {
         ignoreDotfiles: true,
         ignore: [],
         device: os.hostname(),
+        symlinks: 'inside',
       },
     ]);
     assert.equal(config.reconcileIntervalMs, 5 * 60_000);

@@ -87,7 +87,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     // A limit set at run time lasts until restart; the config's limit applies from start.
     this.bandwidthRequestSeenAt = this.startedAt;
     this.rules = compileRules(this.config);
-    this.inspector = await createInspector(this.config.inspect);
+    this.inspector = await createInspector(this.config.inspect, { folders: this.config.folders });
     this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, this.now);
     this.queue.note('engine-started', `pid ${process.pid}`);
     if (this.transfer) this.startTransfer();

@@ -4,6 +4,7 @@ import type { Decision } from '../../shared/decision.ts';
 import type { Inspection } from '../../shared/inspection.ts';
 import type { FileState, RuleAction } from '../../shared/status.ts';
 import type { ResolvedConfig } from './config/types.ts';
+import { STATE_FOR_FAILURE } from './inspect/errors.ts';
 import { InspectFailure, type Inspector } from './inspect/index.ts';
 import type { CaptureQueue } from './queue/queue.ts';
 import type { DiscoveredFile, FileRecord } from './queue/types.ts';
@@ -235,8 +236,7 @@ export class Pipeline {
       retry.push(id);
       return;
     }
-    const state: FileState =
-      failure.kind === 'vanished' ? 'vanished' : failure.kind === 'too_large' ? 'too_large' : 'unreadable';
+    const state = STATE_FOR_FAILURE[failure.kind];
     this.queue.transition(id, state, { reason: failure.message, lastError: failure.message });
   }
 

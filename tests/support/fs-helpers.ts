@@ -30,6 +30,7 @@ export function folderAt(dir: string, overrides: Partial<ResolvedFolder> = {}): 
     ignoreDotfiles: true,
     ignore: [],
     device: 'test-device',
+    symlinks: 'inside',
     ...overrides,
   };
 }

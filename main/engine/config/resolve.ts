@@ -102,6 +102,7 @@ function applyDefaults(doc: EngineConfig, source: string, baseDir: string, issue
       ignoreDotfiles: f.ignoreDotfiles ?? true,
       ignore: f.ignore ?? [],
       device: f.device ?? device,
+      symlinks: f.symlinks ?? 'inside',
     };
   };
   const pii = doc.inspect?.pii;

@@ -1,3 +1,4 @@
+import { SYMLINK_POLICIES } from '../../../shared/config.ts';
 import { DUPLICATE_POLICIES, RULE_ACTIONS } from '../../../shared/status.ts';
 import { RETENTION_SCHEMA } from '../retention/settings.ts';
 import { TEMPLATE_PLACEHOLDERS } from '../rules/template.ts';
@@ -72,6 +73,12 @@ const folderSchema = object(
     device: text("Device name for this folder's files (camera, sensor). Defaults to the site device.", {
       pattern: ID_PATTERN,
     }),
+    symlinks: {
+      type: 'string',
+      enum: [...SYMLINK_POLICIES],
+      description:
+        'Which symbolic links are captured. inside: only links whose real path stays in this folder; skip: no links; follow: any link, wherever it leads (anyone who can write here can then ship any file the service can read). Linked folders are never walked (default inside).',
+    },
   },
   ['path'],
 );

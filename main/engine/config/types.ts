@@ -1,4 +1,9 @@
-import type { CompletionMode, CustomPiiPattern, EngineConfig } from '../../../shared/config.ts';
+import type {
+  CompletionMode,
+  CustomPiiPattern,
+  EngineConfig,
+  SymlinkPolicy,
+} from '../../../shared/config.ts';
 import type { Rule } from '../../../shared/rules.ts';
 import type { DuplicatePolicy, RuleAction } from '../../../shared/status.ts';
 import type { DestinationConfig } from '../../../shared/upload-config.ts';
@@ -19,6 +24,7 @@ export interface ResolvedFolder {
   ignoreDotfiles: boolean;
   ignore: string[];
   device: string;
+  symlinks: SymlinkPolicy;
 }
 
 export interface ResolvedInspect {

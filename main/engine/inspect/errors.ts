@@ -1,5 +1,15 @@
+import type { FileState } from '../../../shared/status.ts';
+
 /** Why a file could not be inspected. The queue turns each kind into a file state. */
-export type InspectFailureKind = 'vanished' | 'unreadable' | 'too_large' | 'changed';
+export type InspectFailureKind = 'vanished' | 'unreadable' | 'too_large' | 'changed' | 'link_refused';
+
+/** The state a file takes for each failure; `changed` is not final (the file is looked at again). */
+export const STATE_FOR_FAILURE: Record<Exclude<InspectFailureKind, 'changed'>, FileState> = {
+  vanished: 'vanished',
+  unreadable: 'unreadable',
+  too_large: 'too_large',
+  link_refused: 'link_refused',
+};
 
 export class InspectFailure extends Error {
   readonly kind: InspectFailureKind;

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Inspection } from '../../../shared/inspection.ts';
 import type { ResolvedInspect } from '../config/types.ts';
+import { type ConfinedFolder, type Confinement, confinementFor } from './confine.ts';
 import { isTextLike, sniffContentType, withoutCutCharacter } from './content-type.ts';
 import { readExif } from './exif.ts';
 import { healthTags } from './health.ts';
@@ -44,11 +45,12 @@ async function inspectFile(
   cfg: ResolvedInspect,
   sidecars: SidecarPattern,
   plugins: InspectorPlugin[],
+  confine: Confinement,
 ): Promise<Inspection> {
   const sidecarSource = sidecars.matches(target.relPath) ? undefined : sidecars.relPathFor(target.relPath);
   // Looked up while the file itself is being read: a missing sidecar costs no extra wait.
   const sidecarRead = sidecarSource
-    ? readSidecar(sidecars.pathFor(target.absPath), sidecarSource).catch((err: Error) => ({
+    ? readSidecar(sidecars.pathFor(target.absPath), sidecarSource, confine).catch((err: Error) => ({
         predictions: undefined,
         warnings: [`sidecar ${sidecarSource}: ${err.message}`],
       }))
@@ -57,6 +59,7 @@ async function inspectFile(
   const wantsText = cfg.pii.enabled || plugins.length > 0;
   let sniffed = sniffContentType(new Uint8Array(0), target.relPath);
   const file = await readOnce(target.absPath, {
+    confine,
     maxFileSize: cfg.maxFileSize,
     textBytesFor(head) {
       sniffed = sniffContentType(head, target.relPath);
@@ -112,16 +115,20 @@ async function inspectFile(
   return inspection;
 }
 
-/** Builds an inspector from the resolved config; loads plugins (paths relative to baseDir, default cwd). */
+/**
+ * Builds an inspector from the resolved config; loads plugins (paths relative to baseDir, default
+ * cwd). `folders` gives each capture folder's `symlinks` setting (default: links must stay inside).
+ */
 export async function createInspector(
   cfg: ResolvedInspect,
-  opts: { baseDir?: string } = {},
+  opts: { baseDir?: string; folders?: readonly ConfinedFolder[] } = {},
 ): Promise<Inspector> {
   validatePiiConfig(cfg.pii);
   const sidecars = new SidecarPattern(cfg.sidecarPattern);
   const plugins = await loadPlugins(cfg.plugins, opts.baseDir ?? process.cwd());
+  const folders = new Map((opts.folders ?? []).map((folder) => [folder.id, folder]));
   return {
-    inspect: (target) => inspectFile(target, cfg, sidecars, plugins),
+    inspect: (target) => inspectFile(target, cfg, sidecars, plugins, confinementFor(folders, target)),
     isSidecar: (relPath) => sidecars.matches(relPath),
     sidecarPathFor: (absPath) => sidecars.pathFor(absPath),
   };

@@ -1,5 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import fs from 'node:fs';
+import { type Confinement, O_NOFOLLOW, openConfined } from './confine.ts';
 import { InspectFailure, toInspectFailure } from './errors.ts';
 
 /** Reads go through this buffer size; files up to this size are read with a single `read`. */
@@ -29,6 +30,8 @@ export interface ReadOptions {
   maxFileSize: number;
   /** Called once the head is known: how many leading bytes to keep as text (0 for none). */
   textBytesFor(head: Buffer): number;
+  /** The capture folder the file must really be in, and which links may lead there. */
+  confine?: Confinement;
 }
 
 // Callback fs wrapped by hand: FileHandle objects cost measurable time per small file.
@@ -52,17 +55,18 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 const NOATIME = fs.constants.O_NOATIME ?? 0;
 let noatimeAllowed = NOATIME !== 0;
 
-async function openForReading(absPath: string): Promise<number> {
+async function openForReading(absPath: string, noFollow = false): Promise<number> {
+  const flags = noFollow ? OPEN_FLAGS | O_NOFOLLOW : OPEN_FLAGS;
   if (noatimeAllowed) {
     try {
-      return await open(absPath, OPEN_FLAGS | NOATIME);
+      return await open(absPath, flags | NOATIME);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
       // Not our file: plain opens from here on would be as good; keep trying per file is costly.
       noatimeAllowed = false;
     }
   }
-  return open(absPath, OPEN_FLAGS);
+  return open(absPath, flags);
 }
 
 function formatBytes(n: number): string {
@@ -172,7 +176,9 @@ function identity(st: fs.Stats): FileIdentity {
 export async function readOnce(absPath: string, opts: ReadOptions): Promise<FileRead> {
   let fd: number | undefined;
   try {
-    fd = await openForReading(absPath);
+    fd = opts.confine
+      ? await openConfined(absPath, opts.confine, openForReading)
+      : await openForReading(absPath);
     const st = await fstat(fd);
     checkReadable(st, absPath, opts.maxFileSize);
     return st.size <= CHUNK_SIZE

@@ -1,10 +1,16 @@
-import { statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import fs, { statSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Prediction, PredictionBox, Predictions } from '../../../shared/inspection.ts';
+import { type Confinement, O_NOFOLLOW, type OpenFd, openConfined } from './confine.ts';
+import { InspectFailure } from './errors.ts';
 
-/** A sidecar larger than this is not a prediction file someone meant us to read. */
-const MAX_SIDECAR_BYTES = 16 * 1024 * 1024;
+/**
+ * A sidecar larger than this is not a prediction file someone meant us to read. 1 MiB holds about
+ * ten thousand boxed predictions; with 16 inspections at once it bounds sidecar memory to ~16 MiB
+ * (plus the parsed JSON).
+ */
+export const MAX_SIDECAR_BYTES = 1024 * 1024;
 /** Warnings name at most this many dropped items, so one bad file cannot flood the UI. */
 const MAX_ITEM_REASONS = 3;
 
@@ -133,26 +139,27 @@ export function parsePredictions(
   return { predictions, warnings };
 }
 
-/** Reads and parses a sidecar. A missing sidecar is normal: no predictions and no warning. */
+/**
+ * Reads and parses a sidecar. A missing sidecar is normal: no predictions and no warning. Sidecars
+ * are untrusted like captures: only a regular file in the capture folder (under `confine`), opened
+ * without blocking (a FIFO must not stall the batch), and at most MAX_SIDECAR_BYTES of it.
+ */
 export async function readSidecar(
   sidecarAbsPath: string,
   source: string,
+  confine?: Confinement,
 ): Promise<{ predictions?: Predictions; warnings: string[] }> {
   // Most captures have no sidecar. A failed async open costs an Error with a stack trace per file,
   // which dominated small-file inspection; a no-throw stat of a cached directory entry costs ~1 µs.
   if (!statSync(sidecarAbsPath, { throwIfNoEntry: false })) return { warnings: [] };
   let bytes: Buffer;
   try {
-    const handle = await open(sidecarAbsPath, 'r');
-    try {
-      if ((await handle.stat()).size > MAX_SIDECAR_BYTES) {
-        return { warnings: [`sidecar ${source} is larger than 16 MiB; predictions ignored`] };
-      }
-      bytes = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
+    bytes = await readBounded(sidecarAbsPath, source, confine);
   } catch (err) {
+    if (err instanceof SidecarRefused) return { warnings: [err.message] };
+    if (err instanceof InspectFailure) {
+      return { warnings: [`sidecar ${source} not read: ${err.message} Predictions ignored.`] };
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { warnings: [] };
     return {
@@ -166,4 +173,60 @@ export async function readSidecar(
       warnings: [`sidecar ${source} is not valid JSON (${(err as Error).message}); predictions ignored`],
     };
   }
+}
+
+/** A sidecar we will not read, with the sentence saying why and what to do. */
+class SidecarRefused extends Error {}
+
+const SIDECAR_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+const openFd: OpenFd = (absPath, noFollow) =>
+  new Promise<number>((resolve, reject) =>
+    fs.open(absPath, noFollow ? SIDECAR_FLAGS | O_NOFOLLOW : SIDECAR_FLAGS, (err, fd) =>
+      err ? reject(err) : resolve(fd),
+    ),
+  );
+const fstat = promisify(fs.fstat);
+const read = promisify(fs.read);
+
+async function readBounded(absPath: string, source: string, confine?: Confinement): Promise<Buffer> {
+  const fd = confine ? await openConfined(absPath, confine, openFd) : await openFd(absPath, false);
+  try {
+    const st = await fstat(fd);
+    if (!st.isFile()) {
+      throw new SidecarRefused(
+        `sidecar ${source} is not a regular file (it is a ${kindOf(st)}); predictions ignored. Write prediction sidecars as regular files.`,
+      );
+    }
+    if (st.size > MAX_SIDECAR_BYTES) throw tooLarge(source, st.size);
+    // One byte more than the file claims: a file still growing is noticed, and never read past the cap.
+    const buffer = Buffer.allocUnsafe(st.size + 1);
+    let got = 0;
+    while (got < buffer.length) {
+      const { bytesRead } = await read(fd, buffer, got, buffer.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got > st.size) {
+      throw new SidecarRefused(
+        `sidecar ${source} grew while it was being read; predictions ignored (the capture is decided again once the sidecar is complete)`,
+      );
+    }
+    return buffer.subarray(0, got);
+  } finally {
+    fs.close(fd, () => {});
+  }
+}
+
+function tooLarge(source: string, size: number): SidecarRefused {
+  return new SidecarRefused(
+    `sidecar ${source} is ${Math.ceil(size / 1024)} KiB, above the ${MAX_SIDECAR_BYTES / 1024 ** 2} MiB a prediction sidecar may have; predictions ignored. Keep sidecars to the predictions themselves (no embedded images or masks).`,
+  );
+}
+
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'folder';
+  if (st.isFIFO()) return 'named pipe';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  if (st.isSocket()) return 'socket';
+  return 'special file';
 }

@@ -15,6 +15,7 @@ const ALLOWED: Record<FileState, readonly FileState[]> = {
     'vanished',
     'unreadable',
     'too_large',
+    'link_refused',
   ],
   inspected: ['queued', 'skipped', 'held', 'quarantined', 'vanished', 'unreadable', 'too_large'],
   queued: ['uploading', 'skipped', 'held', 'quarantined', 'vanished', 'failed', 'conflict', 'uploaded'],
@@ -30,6 +31,8 @@ const ALLOWED: Record<FileState, readonly FileState[]> = {
   vanished: [],
   unreadable: ['quarantined', 'skipped'],
   too_large: ['quarantined', 'skipped'],
+  // The link itself may be removed: nothing left to do then.
+  link_refused: ['quarantined', 'skipped', 'vanished'],
 };
 
 /** States in which a file that vanished from disk no longer matters (we are done with it). */
