@@ -3,6 +3,12 @@ import type { Throttle } from './types.ts';
 
 /** Smallest burst the bucket allows, so low limits still move whole network writes. */
 const MIN_BURST_BYTES = 64 * 1024;
+/**
+ * The bucket holds this much of a second's worth: after a pause (a HEAD, a part's completion)
+ * the link sees at most this burst above the limit, so the limit is a cap over short windows
+ * too, not only an average. Senders take in small pieces (paced-body.ts), so it need not be more.
+ */
+export const BURST_SECONDS = 0.1;
 /** Longest sleep between refills: a timetable change is noticed within this time. */
 const MAX_SLEEP_MS = 1000;
 
@@ -24,7 +30,7 @@ export interface LimiterClock {
 /**
  * One token bucket for every upload of the engine, so the limit holds for the whole site
  * link however many files are in flight. Waiters are served in order (no upload starves),
- * the bucket holds at most one second's worth (at least 64 KiB), and a chunk larger than the
+ * the bucket holds at most BURST_SECONDS' worth (at least 64 KiB), and a chunk larger than the
  * bucket runs it into debt that later takes repay, which keeps the long-run average exact.
  */
 export class BandwidthLimiter implements Throttle {
@@ -126,6 +132,8 @@ export class BandwidthLimiter implements Throttle {
   }
 }
 
-function capacity(rate: number): number {
-  return Math.max(rate, MIN_BURST_BYTES);
+/** Bytes the bucket may hold at this rate: the most that may go out at once after a pause. */
+export function burstBytes(rate: number): number {
+  return Math.max(rate * BURST_SECONDS, MIN_BURST_BYTES);
 }
+const capacity = burstBytes;

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Throttle } from '../types.ts';
+import { type Throttle, UploadError } from '../types.ts';
 
 /**
  * Bytes go to the socket in pieces this big, each paid for at the bandwidth limiter first: the
@@ -53,18 +53,37 @@ export function bufferBody(data: Buffer, pacing: Pacing): RequestBody {
 }
 
 /**
+ * Pieces of a file in flight at once, per request. A piece's buffer is read into again only
+ * this many pieces later: by then the socket has taken it (pipe() asks for the next piece only
+ * after the request drained, and this stream holds one piece ahead), so a streamed body needs
+ * this much memory, not a fresh buffer per piece for the garbage collector to find later.
+ * Should the reuse ever overtake the socket, the store refuses the body (Content-MD5).
+ */
+const PIECES_IN_FLIGHT = 8;
+
+async function* filePieces(absPath: string, length: number): AsyncGenerator<Uint8Array> {
+  const handle = await open(absPath, 'r');
+  try {
+    const pool: Buffer[] = [];
+    for (let offset = 0, n = 0; offset < length; n += 1) {
+      if (pool.length < PIECES_IN_FLIGHT) pool.push(Buffer.allocUnsafe(PACE_CHUNK_BYTES));
+      const buffer = pool[n % PIECES_IN_FLIGHT]!;
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(PACE_CHUNK_BYTES, length - offset), offset);
+      if (bytesRead === 0) {
+        throw new UploadError('source_changed', `${absPath} shrank while it was being sent`);
+      }
+      offset += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * The first `length` bytes of a file, read as they are sent (in pieces, never whole). Whether they
  * are still the inspected bytes is for the store to check (Content-MD5, computed beforehand).
  */
 export function fileBody(absPath: string, length: number, pacing: Pacing): RequestBody {
-  return {
-    length,
-    open: () =>
-      readable(
-        length === 0
-          ? Readable.from([])
-          : createReadStream(absPath, { start: 0, end: length - 1, highWaterMark: PACE_CHUNK_BYTES }),
-        pacing,
-      ),
-  };
+  return { length, open: () => readable(filePieces(absPath, length), pacing) };
 }
