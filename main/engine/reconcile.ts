@@ -1,9 +1,9 @@
-import { stat } from 'node:fs/promises';
-import type { ResolvedConfig } from './config/types.ts';
+import type { ResolvedConfig, ResolvedFolder } from './config/types.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { CaptureQueue } from './queue/queue.ts';
 import type { DiscoveredFile } from './queue/types.ts';
 import { type CaptureWatcher, scanFolder, type WatchProblem } from './watch/index.ts';
+import { confirmGone } from './watch/problems.ts';
 
 /**
  * The catch-up scan at start and the periodic reconciliation scan: finds files that
@@ -59,7 +59,7 @@ export class Reconciler {
   }
 
   private async scanAll(): Promise<void> {
-    for (const folder of this.config.folders) {
+    for (const [index, folder] of this.config.folders.entries()) {
       if (this.stopped) return;
       const seen = new Set<string>();
       let completed = true;
@@ -84,7 +84,7 @@ export class Reconciler {
           fatal: false,
         });
       }
-      if (completed) await this.markMissing(folder.id, seen);
+      if (completed) await this.markMissing(folder, index, seen);
     }
   }
 
@@ -96,15 +96,31 @@ export class Reconciler {
     });
   }
 
-  /** Files the queue still needs that the scan did not find: confirm with stat, then mark vanished. */
-  private async markMissing(folderId: string, seen: ReadonlySet<string>): Promise<void> {
-    for (const path of this.queue.activePaths(folderId)) {
+  /**
+   * Files the queue still needs that the scan did not find: confirm with stat, then mark vanished.
+   * Only "no such file" means gone; a permission or I/O error (an unreadable subfolder, a flaky
+   * network mount) is a problem to fix and leaves the file's state alone.
+   */
+  private async markMissing(folder: ResolvedFolder, index: number, seen: ReadonlySet<string>): Promise<void> {
+    const ref = { folderId: folder.id, root: folder.path, configPath: `folders[${index}].path` };
+    // One problem per kind of error, not one per file under an unreadable folder.
+    const unchecked = new Map<string, { problem: WatchProblem; count: number }>();
+    for (const path of this.queue.activePaths(folder.id)) {
       if (seen.has(path)) continue;
-      const exists = await stat(path).then(
-        () => true,
-        () => false,
-      );
-      if (!exists) this.queue.markVanished(path);
+      const found = await confirmGone(ref, path);
+      if (found === 'gone') this.queue.markVanished(path);
+      else if (found !== 'here') {
+        const first = unchecked.get(found.code);
+        if (first) first.count++;
+        else unchecked.set(found.code, { problem: found, count: 1 });
+      }
+    }
+    for (const { problem, count } of unchecked.values()) {
+      const kept =
+        count === 1
+          ? 'The queue still needs this file; it keeps its state (it is not marked vanished) until it can be checked again.'
+          : `It and ${count - 1} more files the queue still needs keep their state (they are not marked vanished) until they can be checked again.`;
+      this.onProblem({ ...problem, message: `${problem.message} ${kept}` });
     }
   }
 }

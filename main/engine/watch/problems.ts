@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { WatchProblem } from './types.ts';
 
 /** Where the folder is configured, for hints: `folders[2].path` or `the folder "cam1"`. */
@@ -85,5 +86,21 @@ export function describeFsError(ref: FolderRef, error: unknown, where: string, d
         hint: 'check that the folder is reachable (mounted, not failing with I/O errors); the watcher keeps going',
         fatal: false,
       };
+  }
+}
+
+/**
+ * Whether a file is really gone. Only "no such file" (ENOENT, or ENOTDIR when a folder on its path
+ * became a file) says so; a permission or I/O error (an unreadable subfolder, a flaky network
+ * mount) is a problem to fix, and must not cost the file its place in the queue.
+ */
+export async function confirmGone(ref: FolderRef, absPath: string): Promise<'gone' | 'here' | WatchProblem> {
+  try {
+    await stat(absPath);
+    return 'here';
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'gone';
+    return describeFsError(ref, error, absPath, 'check');
   }
 }
