@@ -95,13 +95,15 @@ async function resolveBucketUrl(
   if (!endpoint && (process.env['AWS_ENDPOINT_URL'] || process.env['AWS_ENDPOINT_URL_S3'])) return undefined;
   const config = client.config;
   const region = await config.region();
+  // Plain names: biome takes use…() calls for React hooks.
+  const { useFipsEndpoint: fips, useDualstackEndpoint: dualStack } = config;
   const resolved = config.endpointProvider({
     Bucket: bucket,
     Region: region,
     Endpoint: endpoint,
     ForcePathStyle: config.forcePathStyle,
-    UseFIPS: await config.useFipsEndpoint(),
-    UseDualStack: await config.useDualstackEndpoint(),
+    UseFIPS: await fips(),
+    UseDualStack: await dualStack(),
     Accelerate: config.useAccelerateEndpoint,
   });
   const scheme = (
