@@ -109,10 +109,13 @@ function countsFields(engine: CaptureEngine): Record<string, unknown> {
   return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }
 
+/** States an operator should hear about at once; a refused link may be someone trying to ship a secret. */
+const WARN_STATES: ReadonlySet<string> = new Set(['quarantined', 'unreadable', 'link_refused']);
+
 function logDecisions(changes: QueueChange[], logger: Logger): void {
   for (const change of changes) {
     if (change.kind !== 'state' || !change.to) continue;
-    const level: LogLevel = change.to === 'quarantined' || change.to === 'unreadable' ? 'warn' : 'debug';
+    const level: LogLevel = WARN_STATES.has(change.to) ? 'warn' : 'debug';
     logger.log(level, `${change.to}: ${change.folderId}/${change.relPath}`, { why: change.detail });
   }
 }
