@@ -1,6 +1,11 @@
 import type { DurationValue, Rule, SizeValue } from './rules.ts';
 import type { DuplicatePolicy, RuleAction } from './status.ts';
-import type { DestinationConfig, RetentionConfig, UploadConfig } from './upload-config.ts';
+import type {
+  DestinationConfig,
+  RetentionConfig,
+  RetentionOverrideConfig,
+  UploadConfig,
+} from './upload-config.ts';
 
 /** How a folder decides that a file is complete and can be handed on. */
 export type CompletionMode = 'auto' | 'rename' | 'stable';
@@ -35,6 +40,8 @@ export interface FolderConfig {
   device?: string;
   /** Which symbolic links are followed (default `inside`). */
   symlinks?: SymlinkPolicy;
+  /** What happens to this folder's files after upload; overrides the site's retention (a rule's wins). */
+  retention?: RetentionOverrideConfig;
 }
 
 export interface CustomPiiPattern {

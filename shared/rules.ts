@@ -1,4 +1,5 @@
 import type { RuleAction } from './status.ts';
+import type { RetentionOverrideConfig } from './upload-config.ts';
 
 /**
  * The site rule language. Rules are an ordered list; the first rule whose every
@@ -87,4 +88,6 @@ export interface Rule {
   metadata?: Record<string, string>;
   /** While the cap is reached the rule does not match and evaluation falls through. */
   rate?: RateCap;
+  /** What happens to this rule's files after upload; overrides the folder's and the site's retention. */
+  retention?: RetentionOverrideConfig;
 }

@@ -63,6 +63,8 @@ export interface UploadConfig {
   offlineProbeInterval?: DurationValue;
   /** Per-request timeout (default 2m). */
   requestTimeout?: DurationValue;
+  /** Upload each capture's prediction sidecar beside it, and remove or archive it with the capture (default true). */
+  sidecars?: boolean;
 }
 
 export interface DiskGuardConfig {
@@ -76,6 +78,15 @@ export interface DiskGuardConfig {
    * `pause` capture (default), `drop-newest` new captures, or `delete-oldest` even if not uploaded (explicit opt-in).
    */
   whenFull?: 'pause' | 'drop-newest' | 'delete-oldest';
+}
+
+/**
+ * Retention for one capture folder or one rule. Each setting left out comes from the next level:
+ * the rule that decided the file, then its folder, then the site's `retention` section.
+ */
+export interface RetentionOverrideConfig {
+  afterUpload?: 'keep' | 'delete' | 'archive';
+  keepFor?: DurationValue;
 }
 
 export interface RetentionConfig {

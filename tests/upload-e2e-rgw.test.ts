@@ -138,20 +138,34 @@ test('captures from the simulator: uploaded ones read back identical with their 
 
   const uploaded = records.filter((r) => UPLOADED_STATES.includes(r.state));
   const keptBack = records.filter((r) => !UPLOADED_STATES.includes(r.state));
-  // The bucket holds exactly the uploaded files' keys: nothing kept back, nothing extra.
+  // The bucket holds exactly the uploaded files' keys and their sidecars': nothing kept back, nothing extra.
   const objects = await listObjects(client, BUCKET);
-  const uploadedKeys = uploaded.map((r) => r.objectKey ?? `(no key for ${r.relPath})`).sort();
+  const sidecars = uploaded.flatMap((r) => (r.sidecar ? [r.sidecar] : []));
+  const uploadedKeys = [
+    ...uploaded.map((r) => r.objectKey ?? `(no key for ${r.relPath})`),
+    ...sidecars.map((s) => s.key),
+  ].sort();
   assert.deepEqual(objects.map((o) => o.key).sort(), uploadedKeys);
   for (const record of keptBack) {
     const plannedKey = record.decision?.objectKey;
     if (plannedKey) assert.equal(await headOrAbsent(client, BUCKET, plannedKey), undefined, plannedKey);
   }
   for (const record of uploaded) await checkReadsBack(record);
+  assert.ok(sidecars.length > 0, 'some images had their prediction sidecars uploaded beside them');
+  for (const sidecar of sidecars) {
+    const stored = await readObject(client, BUCKET, sidecar.key);
+    assert.equal(sha256(stored), sidecar.sha256, `${sidecar.key} reads back as the sidecar`);
+    assert.equal(
+      sha256(stored),
+      sha256(await readFile(sidecar.absPath)),
+      `${sidecar.key} is the file on disk`,
+    );
+  }
   assert.ok(
     uploaded.some((r) => r.inspection?.predictions?.items.length),
     'some uploaded images carried predictions from their sidecars',
   );
-  await checkTransferShape(uploaded.length);
+  await checkTransferShape(uploaded.length + sidecars.length);
   console.log(
     `uploaded ${uploaded.length} files (${objects.reduce((n, o) => n + o.size, 0)} bytes); kept back: ` +
       ['skipped', 'held', 'quarantined']

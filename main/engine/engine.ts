@@ -11,6 +11,7 @@ import { RetentionManager, type RetentionStatus } from './retention/index.ts';
 import { type CompiledRules, compileRules } from './rules/index.ts';
 import { takeBandwidthRequest } from './runtime-requests.ts';
 import { createDestination } from './upload/destinations/index.ts';
+import { sidecarLocator } from './upload/sidecar-upload.ts';
 import type { Destination } from './upload/types.ts';
 import { Uploader, type UploaderStatus } from './upload/uploader.ts';
 import { CaptureWatcher, type WatchProblem } from './watch/index.ts';
@@ -166,6 +167,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       onUploaded: (record) => {
         if (record.state === 'uploaded') void this.retention?.afterUpload(record.id);
       },
+      // Prediction sidecars go up beside their captures (and retention then removes them with them).
+      sidecars: upload.sidecars ? sidecarLocator(this.config.inspect.sidecarPattern) : undefined,
     });
     this.uploader.on('status', () => this.emit('status'));
     this.uploader.start();

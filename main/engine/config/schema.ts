@@ -1,5 +1,6 @@
 import { SYMLINK_POLICIES } from '../../../shared/config.ts';
 import { DUPLICATE_POLICIES, RULE_ACTIONS } from '../../../shared/status.ts';
+import { RETENTION_OVERRIDE_SCHEMA } from '../retention/scopes.ts';
 import { RETENTION_SCHEMA } from '../retention/settings.ts';
 import { TEMPLATE_PLACEHOLDERS } from '../rules/template.ts';
 import { DESTINATION_SCHEMA, UPLOAD_SCHEMA } from '../upload/schema.ts';
@@ -79,6 +80,7 @@ const folderSchema = object(
       description:
         'Which symbolic links are captured. inside: only links whose real path stays in this folder; skip: no links; follow: any link, wherever it leads (anyone who can write here can then ship any file the service can read). Linked folders are never walked (default inside).',
     },
+    retention: RETENTION_OVERRIDE_SCHEMA,
   },
   ['path'],
 );
@@ -202,6 +204,7 @@ const ruleSchema = object(
       perHour: capCount('Most files per hour.'),
       perDay: capCount('Most files per day.'),
     }),
+    retention: RETENTION_OVERRIDE_SCHEMA,
   },
   ['name', 'action'],
 );

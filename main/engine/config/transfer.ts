@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { DestinationConfig } from '../../../shared/upload-config.ts';
+import { type RetentionScopeConfig, scopeIssues } from '../retention/scopes.ts';
 import { archiveDirIssue, resolveRetentionSettings, retentionConfigIssues } from '../retention/settings.ts';
 import { resolveUploadSettings, uploadConfigIssues } from '../upload/settings.ts';
 import type { IssueList } from './errors.ts';
@@ -16,14 +17,23 @@ export function resolveTransfer(
   issues: IssueList,
 ): ResolvedConfig | undefined {
   const raw = core.raw;
-  for (const issue of [...uploadConfigIssues(raw.upload), ...retentionConfigIssues(raw.retention)]) {
+  // Folders and rules may each set their own retention; resolved folder ids line up with raw.folders.
+  const scopes: RetentionScopeConfig = {
+    folders: core.folders.map((folder, i) => ({ id: folder.id, retention: raw.folders[i]?.retention })),
+    rules: core.rules,
+  };
+  for (const issue of [
+    ...uploadConfigIssues(raw.upload),
+    ...retentionConfigIssues(raw.retention),
+    ...scopeIssues(scopes),
+  ]) {
     issues.add(issue.path, issue.message, issue.hint);
   }
   if (!issues.empty) return undefined;
   const config: ResolvedConfig = {
     ...core,
     upload: resolveUploadSettings(raw.upload),
-    retention: resolveRetentionSettings(raw.retention, core.dataDir, baseDir),
+    retention: resolveRetentionSettings(raw.retention, core.dataDir, baseDir, scopes),
     destination: resolveDestinationPaths(raw.destination, baseDir),
   };
   const overlap = archiveDirIssue(config.retention, config.folders);

@@ -6,7 +6,13 @@ import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
 import { rowToRecord } from './rows.ts';
-import { BACKFILL_STATE_COUNTS_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import {
+  ADDED_COLUMNS,
+  ADDED_INDEXES_SQL,
+  BACKFILL_STATE_COUNTS_SQL,
+  SCHEMA_SQL,
+  SCHEMA_VERSION,
+} from './schema.ts';
 import { canTransition, vanishingMatters } from './transitions.ts';
 import type {
   DiscoveredFile,
@@ -42,7 +48,12 @@ const PATCH_COLUMNS: [keyof FilePatch, string, (v: unknown) => string | number |
   ['objectKey', 'object_key', (v) => (v == null ? null : String(v))],
   ['upload', 'upload', (v) => (v == null ? null : JSON.stringify(v))],
   ['duplicateOf', 'duplicate_of', (v) => (v == null ? null : Number(v))],
+  ['archivedPath', 'archived_path', (v) => (v == null ? null : String(v))],
+  ['sidecar', 'sidecar', (v) => (v == null ? null : JSON.stringify(v))],
 ];
+
+/** SQLite's result code for a write on a read-only connection. */
+const SQLITE_READONLY = 8;
 
 /** States that still hold a copy the core has or will get: used for duplicate detection. */
 const DUPLICATE_SOURCES: readonly FileState[] = ['queued', 'uploading', 'uploaded', 'retained', 'removed'];
@@ -57,6 +68,9 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   private readonly db: DatabaseSync;
   private readonly now: () => number;
   private readonly statements = new Map<string, StatementSync>();
+  private readonly readOnly: boolean;
+  /** A read-only connection for select(): SQL text from other modules can then never write. */
+  private adHoc: { db: DatabaseSync; statements: Map<string, StatementSync> } | undefined;
   private depth = 0;
   private durableCommitWanted = false;
   private readonly durability: 'full' | 'normal';
@@ -67,6 +81,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     this.path = path;
     this.now = options.now ?? Date.now;
     this.durability = options.durability ?? 'normal';
+    this.readOnly = options.readOnly ?? false;
     if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: 5000 });
     if (options.readOnly) return;
@@ -86,6 +101,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
       );
     }
     if (version < 2) this.db.exec(BACKFILL_STATE_COUNTS_SQL);
+    this.addMissingColumns();
     if (version < SCHEMA_VERSION) {
       this.db
         .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
@@ -93,7 +109,33 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     }
   }
 
+  /** Additive migrations: each column is added (and backfilled) only when the table lacks it. */
+  private addMissingColumns(): void {
+    const present = new Set(
+      this.db
+        .prepare('PRAGMA table_info(files)')
+        .all()
+        .map((column) => String(column.name)),
+    );
+    const missing = ADDED_COLUMNS.filter((column) => !present.has(column.name));
+    if (missing.length > 0) {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const column of missing) {
+          this.db.exec(`ALTER TABLE files ADD COLUMN ${column.name} ${column.type}`);
+          if (column.backfill) this.db.exec(column.backfill);
+        }
+        this.db.exec('COMMIT');
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    }
+    this.db.exec(ADDED_INDEXES_SQL);
+  }
+
   close(): void {
+    if (this.adHoc && this.adHoc.db !== this.db && this.adHoc.db.isOpen) this.adHoc.db.close();
     if (this.db.isOpen) this.db.close();
   }
 
@@ -217,7 +259,8 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     this.sql(
       `UPDATE files SET size = ?, mtime_ms = ?, state = 'discovered', state_changed_at = ?, sha256 = NULL,
          content_type = NULL, inspection = NULL, decision = NULL, rule = NULL, reason = NULL, object_key = NULL,
-         attempts = 0, next_attempt_at = NULL, last_error = NULL, duplicate_of = NULL, upload = NULL
+         attempts = 0, next_attempt_at = NULL, last_error = NULL, duplicate_of = NULL, upload = NULL,
+         archived_path = NULL, sidecar = NULL
        WHERE id = ?`,
     ).run(file.size, Math.floor(file.mtimeMs), this.now(), id);
     this.record({
@@ -493,11 +536,41 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
 
   /**
    * Read-only SQL for modules with their own queries (uploader, retention). Writes go through
-   * transition() so the state machine and the change log stay in charge.
+   * transition() so the state machine and the change log stay in charge. The query runs on a
+   * separate read-only connection, so `WITH x AS (…) DELETE …` fails instead of deleting; it sees
+   * committed data only (not the caller's own transaction in progress).
    */
   select(sql: string, ...params: (string | number | null)[]): Record<string, unknown>[] {
     if (!/^\s*(SELECT|WITH)\b/i.test(sql)) throw new Error('CaptureQueue.select runs SELECT statements only');
-    return this.sql(sql).all(...params) as Record<string, unknown>[];
+    const reader = this.reader();
+    // An in-memory queue has no second connection to open: its own refuses writes meanwhile.
+    const guardOwn = reader.db === this.db && !this.readOnly;
+    if (guardOwn) this.db.exec('PRAGMA query_only = ON');
+    try {
+      let statement = reader.statements.get(sql);
+      if (!statement) {
+        statement = reader.db.prepare(sql);
+        reader.statements.set(sql, statement);
+      }
+      return statement.all(...params) as Record<string, unknown>[];
+    } catch (error) {
+      if ((error as { errcode?: number }).errcode !== SQLITE_READONLY) throw error;
+      throw new Error(
+        `CaptureQueue.select refused a query that writes (${sql.trim().slice(0, 80)}): it runs read-only queries only. Change files through transition() or the queue's other methods.`,
+        { cause: error },
+      );
+    } finally {
+      if (guardOwn) this.db.exec('PRAGMA query_only = OFF');
+    }
+  }
+
+  /** The read-only connection, opened on first use; read-only and in-memory queues read through their own. */
+  private reader(): { db: DatabaseSync; statements: Map<string, StatementSync> } {
+    this.adHoc ??=
+      this.readOnly || this.path === ':memory:'
+        ? { db: this.db, statements: this.statements }
+        : { db: new DatabaseSync(this.path, { readOnly: true, timeout: 5000 }), statements: new Map() };
+    return this.adHoc;
   }
 
   getMeta(key: string): string | undefined {

@@ -26,6 +26,8 @@ export function rowToRecord(row: Record<string, unknown>): FileRecord {
     lastError: optionalString(row.last_error),
     duplicateOf: row.duplicate_of == null ? undefined : Number(row.duplicate_of),
     upload: parseJson(row.upload),
+    archivedPath: optionalString(row.archived_path),
+    sidecar: parseJson(row.sidecar),
   };
 }
 

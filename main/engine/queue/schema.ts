@@ -61,3 +61,32 @@ export const BACKFILL_STATE_COUNTS_SQL = `
 DELETE FROM state_counts;
 INSERT INTO state_counts (state, n) SELECT state, count(*) FROM files GROUP BY state;
 `;
+
+/**
+ * Columns added after schema 2, each with an idempotent, additive migration: the queue adds a
+ * column only when PRAGMA table_info lacks it, then runs its backfill once. No renumbering, so
+ * modules can add columns side by side.
+ */
+export interface AddedColumn {
+  name: string;
+  type: string;
+  /** Runs once, right after the column is added (fills it from older data). */
+  backfill?: string;
+}
+
+export const ADDED_COLUMNS: readonly AddedColumn[] = [
+  {
+    // Where retention moved a removed file's local copy; before it had a column, it lived in `reason`.
+    name: 'archived_path',
+    type: 'TEXT',
+    backfill: `UPDATE files SET archived_path = substr(reason, 13)
+      WHERE state = 'removed' AND substr(reason, 1, 12) = 'Archived to '`,
+  },
+  // The prediction sidecar uploaded beside the capture (JSON: key, sha256, size, mtime, what retention did).
+  { name: 'sidecar', type: 'TEXT' },
+];
+
+/** Indexes on added columns, created once the columns exist. */
+export const ADDED_INDEXES_SQL = `
+CREATE INDEX IF NOT EXISTS files_archived ON files(state_changed_at, id) WHERE archived_path IS NOT NULL;
+`;

@@ -27,6 +27,27 @@ export interface FileRecord {
   duplicateOf?: number;
   /** Uploader's resumable progress (multipart id, parts); opaque to the queue. */
   upload?: unknown;
+  /** Where retention moved the local copy (state `removed`), while that archived copy is ours to manage. */
+  archivedPath?: string;
+  /** The prediction sidecar uploaded beside this capture, and what retention did with its local copy. */
+  sidecar?: SidecarCopy;
+}
+
+/** A capture's sidecar (e.g. frame.pred.json) as uploaded with it: same verification, same retention. */
+export interface SidecarCopy {
+  /** Relative to the capture folder, `/`-separated. */
+  relPath: string;
+  absPath: string;
+  size: number;
+  /** Floored to whole milliseconds, as for captures. */
+  mtimeMs: number;
+  sha256: string;
+  /** Object key at the destination (prefix applied). */
+  key: string;
+  /** What retention did with the local copy; absent while it is still where it was uploaded from. */
+  local?: 'deleted' | 'archived' | 'gone' | 'left';
+  /** Set while local is `archived`. */
+  archivedPath?: string;
 }
 
 /** A change the UI and logs can follow. `seq` orders all changes and lets a client catch up. */
@@ -50,6 +71,8 @@ export interface FilePatch {
   objectKey?: string | null;
   upload?: unknown;
   duplicateOf?: number | null;
+  archivedPath?: string | null;
+  sidecar?: SidecarCopy | null;
 }
 
 export interface DiscoveredFile {

@@ -6,7 +6,6 @@ import { formatBytes } from '../config/units.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import { errorText } from './local-copy.ts';
 import {
-  ARCHIVED_REASON_PREFIX,
   deleteArchivedCopy,
   deleteUnuploadedFile,
   deleteUploadedCopy,
@@ -206,7 +205,7 @@ export class DiskGuard extends EventEmitter<{ pause: [CaptureGate]; resume: [Cap
     });
     const tiers: Tier[] = [
       {
-        where: `state = 'removed' AND reason LIKE '${ARCHIVED_REASON_PREFIX}%'`,
+        where: "state = 'removed' AND archived_path IS NOT NULL",
         params: [],
         inCaptureFolders: false,
         unuploaded: false,

@@ -2,15 +2,16 @@ import path from 'node:path';
 import type { FileState } from '../../../shared/status.ts';
 import { formatBytes } from '../config/units.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
-import type { FileRecord } from '../queue/types.ts';
+import type { FilePatch, FileRecord } from '../queue/types.ts';
 import { type CopyOutcome, deleteIfUnchanged, errorText, moveIfUnchanged } from './local-copy.ts';
+import { moveSidecarWith, type SidecarStep } from './sidecar-copy.ts';
 
 /**
  * Queue-aware removals: each one re-reads the record, refuses files whose state does not allow it,
  * checks the file on disk is still the recorded version, acts, and records what it did and why.
  */
 
-/** `reason` of a file whose local copy now lives in the archive; the archive path follows it. */
+/** `reason` of a file whose local copy now lives in the archive (for people; the path is in archived_path). */
 export const ARCHIVED_REASON_PREFIX = 'Archived to ';
 
 /** Confirmed uploads: the only local copies retention may delete without an explicit opt-in. */
@@ -65,8 +66,7 @@ export class FileLocks {
 }
 
 export function archivedPathOf(record: FileRecord): string | undefined {
-  if (record.state !== 'removed' || !record.reason?.startsWith(ARCHIVED_REASON_PREFIX)) return undefined;
-  return record.reason.slice(ARCHIVED_REASON_PREFIX.length);
+  return record.state === 'removed' ? record.archivedPath : undefined;
 }
 
 function removal(record: FileRecord, outcome: Removal['outcome'], detail: string, freedBytes = 0): Removal {
@@ -82,13 +82,20 @@ export async function deleteUploadedCopy(
 ): Promise<Removal | undefined> {
   const record = queue.get(id);
   if (!record || !UPLOADED_STATES.includes(record.state)) return undefined;
-  return settle(queue, record, () => deleteIfUnchanged(record.absPath, record), {
-    done: () => ({
-      reason: `Deleted locally after upload: ${why}`,
-      detail: `Deleted the local copy ${record.absPath} (${formatBytes(record.size)}, uploaded): ${why}`,
-    }),
-    ...uploadedCopyOutcomes(record, why),
-  });
+  return settle(
+    queue,
+    record,
+    () => deleteIfUnchanged(record.absPath, record),
+    {
+      done: () => ({
+        reason: `Deleted locally after upload: ${why}`,
+        detail: `Deleted the local copy ${record.absPath} (${formatBytes(record.size)}, uploaded): ${why}`,
+      }),
+      ...uploadedCopyOutcomes(record, why),
+    },
+    'deleted',
+    { kind: 'delete' },
+  );
 }
 
 /** Moves the local copy of a confirmed upload to archiveDir/<folder>/<path> and marks it `removed`. */
@@ -121,10 +128,12 @@ export async function archiveUploadedCopy(
       done: () => ({
         reason: `${ARCHIVED_REASON_PREFIX}${target}`,
         detail: `Archived ${record.absPath} (${formatBytes(record.size)}, uploaded) to ${target}: ${why}`,
+        patch: { archivedPath: target },
       }),
       ...uploadedCopyOutcomes(record, why),
     },
     'archived',
+    { kind: 'archive', archiveDir },
   );
 }
 
@@ -150,20 +159,32 @@ export async function deleteArchivedCopy(
   const record = queue.get(id);
   const archived = record && archivedPathOf(record);
   if (!record || !archived) return undefined;
-  return settle(queue, record, () => deleteIfUnchanged(archived, record), {
-    done: () => ({
-      reason: `Archived copy deleted: ${why}`,
-      detail: `Deleted the archived copy ${archived} (${formatBytes(record.size)}, uploaded): ${why}`,
-    }),
-    gone: () => ({
-      reason: 'Archived copy was already gone',
-      detail: `The archived copy ${archived} was already gone when retention came to delete it (${why}); nothing to do`,
-    }),
-    changed: (change: string) => ({
-      reason: `Archived copy at ${archived} left in place: it changed after archiving`,
-      detail: `Did not delete the archived copy ${archived}: ${change}, so it is not the uploaded file. It is left alone from now on. (Was going to: ${why})`,
-    }),
-  });
+  // Whatever happens, the archived copy is no longer ours to manage afterwards.
+  const patch: FilePatch = { archivedPath: null };
+  return settle(
+    queue,
+    record,
+    () => deleteIfUnchanged(archived, record),
+    {
+      done: () => ({
+        reason: `Archived copy deleted: ${why}`,
+        detail: `Deleted the archived copy ${archived} (${formatBytes(record.size)}, uploaded): ${why}`,
+        patch,
+      }),
+      gone: () => ({
+        reason: 'Archived copy was already gone',
+        detail: `The archived copy ${archived} was already gone when retention came to delete it (${why}); nothing to do`,
+        patch,
+      }),
+      changed: (change: string) => ({
+        reason: `Archived copy at ${archived} left in place: it changed after archiving`,
+        detail: `Did not delete the archived copy ${archived}: ${change}, so it is not the uploaded file. It is left alone from now on. (Was going to: ${why})`,
+        patch,
+      }),
+    },
+    'deleted',
+    { kind: 'delete-archived' },
+  );
 }
 
 /**
@@ -207,15 +228,20 @@ export async function deleteUnuploadedFile(
 interface Wording {
   reason: string;
   detail: string;
+  patch?: FilePatch;
 }
 
-/** Runs the file operation, then records its outcome as a move to `removed`. */
+/**
+ * Runs the file operation, then records its outcome as a move to `removed`. When the capture is
+ * gone from where it was, its uploaded sidecar follows it (`sidecarStep`), in the same record.
+ */
 async function settle(
   queue: CaptureQueue,
   record: FileRecord,
   act: () => Promise<CopyOutcome>,
   words: { done: () => Wording; gone: () => Wording; changed: (change: string) => Wording },
-  doneOutcome: 'deleted' | 'archived' = 'deleted',
+  doneOutcome: 'deleted' | 'archived',
+  sidecarStep: SidecarStep,
 ): Promise<Removal> {
   const outcome = await attempt(act);
   if (outcome instanceof Error) {
@@ -231,9 +257,12 @@ async function settle(
       : outcome.kind === 'gone'
         ? words.gone()
         : words.changed(outcome.change);
-  queue.transition(record.id, 'removed', { reason: wording.reason, lastError: null }, wording.detail);
-  if (outcome.kind === 'done') return removal(record, doneOutcome, wording.detail, record.size);
-  return removal(record, outcome.kind, wording.detail);
+  const sidecar = outcome.kind === 'changed' ? undefined : await moveSidecarWith(record, sidecarStep);
+  const detail = `${wording.detail}${sidecar?.note ?? ''}`;
+  const patch: FilePatch = { reason: wording.reason, lastError: null, ...wording.patch, ...sidecar?.patch };
+  queue.transition(record.id, 'removed', patch, detail);
+  if (outcome.kind === 'done') return removal(record, doneOutcome, detail, record.size);
+  return removal(record, outcome.kind, detail);
 }
 
 async function attempt(act: () => Promise<CopyOutcome>): Promise<CopyOutcome | Error> {

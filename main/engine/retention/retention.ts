@@ -6,13 +6,13 @@ import type { FileRecord } from '../queue/types.ts';
 import { type CaptureGate, DiskGuard, type GuardReport, type StatfsReader } from './disk-guard.ts';
 import { errorText } from './local-copy.ts';
 import {
-  ARCHIVED_REASON_PREFIX,
   archiveUploadedCopy,
   deleteArchivedCopy,
   deleteUploadedCopy,
   FileLocks,
   type Removal,
 } from './removal.ts';
+import { afterUploadsInForce, expiryGroups, policyFor, type RetentionPolicy } from './scopes.ts';
 import { archiveDirIssue, type RetentionSettings } from './settings.ts';
 
 export interface RetentionContext {
@@ -102,9 +102,22 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
     return result ?? { fileId, outcome: 'busy', detail: 'Another retention step is working on this file' };
   }
 
-  /** afterUpload deletes or archives the local copy: the commit recording `uploaded` must be durable first. */
+  /**
+   * Some afterUpload (the site's, a folder's or a rule's) deletes or archives local copies: the
+   * commit recording `uploaded` must be durable first.
+   */
   get removesLocalCopy(): boolean {
-    return this.settings.afterUpload !== 'keep';
+    return afterUploadsInForce(this.settings.afterUpload, this.settings.scoped).some((a) => a !== 'keep');
+  }
+
+  /** This file's retention: its rule's, else its folder's, else the site's (setting by setting). */
+  policyOf(record: Pick<FileRecord, 'folderId' | 'rule' | 'decision'>): RetentionPolicy {
+    return policyFor(
+      this.settings,
+      this.settings.scoped,
+      record.folderId,
+      record.rule ?? record.decision?.rule,
+    );
   }
 
   /**
@@ -114,12 +127,17 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
    * Returns the record as it now is.
    */
   afterUploadInTransaction(record: FileRecord): FileRecord {
-    if (this.removesLocalCopy || record.state !== 'uploaded' || this.locks.has(record.id)) return record;
-    return this.keep(record).record;
+    if (record.state !== 'uploaded' || this.locks.has(record.id)) return record;
+    const policy = this.policyOf(record);
+    if (policy.afterUpload !== 'keep') return record;
+    return this.keep(record, policy).record;
   }
 
-  private keep(record: FileRecord): { record: FileRecord; result: AfterUploadResult } {
-    const keepFor = this.settings.keepForMs;
+  private keep(
+    record: FileRecord,
+    policy: RetentionPolicy,
+  ): { record: FileRecord; result: AfterUploadResult } {
+    const keepFor = policy.keepForMs;
     const expiry = keepFor === undefined ? '' : `; deleted ${formatDuration(keepFor)} after upload (keepFor)`;
     const until = keepFor === undefined ? '' : ` until ${new Date(this.now() + keepFor).toISOString()}`;
     const detail = `Uploaded; kept the local copy ${record.absPath} (retention: keep${expiry})`;
@@ -146,12 +164,12 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
         detail: `File ${fileId} ${where}; nothing to do after upload`,
       };
     }
-    const policy = this.settings.afterUpload;
-    if (policy === 'keep') return this.keep(record).result;
-    const keepFor = this.settings.keepForMs;
+    const policy = this.policyOf(record);
+    if (policy.afterUpload === 'keep') return this.keep(record, policy).result;
+    const keepFor = policy.keepForMs;
     const expiry = keepFor === undefined ? '' : `; deleted ${formatDuration(keepFor)} after upload (keepFor)`;
     const removal =
-      policy === 'delete'
+      policy.afterUpload === 'delete'
         ? await deleteUploadedCopy(this.queue, fileId, 'retention afterUpload is "delete"')
         : await archiveUploadedCopy(
             this.queue,
@@ -178,19 +196,17 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
         if (result.outcome !== 'busy' && result.outcome !== 'not-uploaded') caughtUp.push(result);
       }
       const expired: Removal[] = [];
-      const keepFor = this.settings.keepForMs;
-      if (keepFor !== undefined) {
-        const cutoff = at - keepFor;
-        const why = `kept for ${formatDuration(keepFor)} after upload (keepFor)`;
-        const kinds = [
-          { where: "state = 'retained'", remove: deleteUploadedCopy },
-          {
-            where: `state = 'removed' AND reason LIKE '${ARCHIVED_REASON_PREFIX}%'`,
-            remove: deleteArchivedCopy,
-          },
-        ];
+      const kinds = [
+        { where: "state = 'retained'", remove: deleteUploadedCopy },
+        { where: "state = 'removed' AND archived_path IS NOT NULL", remove: deleteArchivedCopy },
+      ];
+      // One pass per keepFor in force (site, folders, rules), each asking only for its own files.
+      for (const group of expiryGroups(this.settings, this.settings.scoped)) {
+        const of = group.source === 'site' ? '' : ` of ${group.source}`;
+        const why = `kept for ${formatDuration(group.keepForMs)} after upload (keepFor${of})`;
         for (const kind of kinds) {
-          for (const id of this.changedBefore(kind.where, cutoff)) {
+          const where = `${kind.where} AND ${group.where}`;
+          for (const id of this.changedBefore(where, group.params, at - group.keepForMs)) {
             const removal = await this.locks.run(id, () => kind.remove(this.queue, id, why));
             if (removal) expired.push(removal);
           }
@@ -202,13 +218,14 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
   }
 
   /** Ids whose state changed before cutoff, oldest first, read page by page so each is seen once. */
-  private *changedBefore(where: string, cutoff: number): Generator<number> {
+  private *changedBefore(where: string, params: string[], cutoff: number): Generator<number> {
     let changedAt = Number.MIN_SAFE_INTEGER;
     let id = 0;
     for (;;) {
       const rows = this.queue.select(
         `SELECT id, state_changed_at FROM files WHERE ${where} AND state_changed_at < ?
          AND (state_changed_at > ? OR (state_changed_at = ? AND id > ?)) ORDER BY state_changed_at, id LIMIT 200`,
+        ...params,
         cutoff,
         changedAt,
         changedAt,

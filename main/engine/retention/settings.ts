@@ -10,11 +10,17 @@ const durationSchema = (description: string): Schema => anyDuration(description,
 import { didYouMean } from '../config/suggest.ts';
 import type { ResolvedFolder } from '../config/types.ts';
 import { parseDuration, parseSize } from '../config/units.ts';
+import {
+  AFTER_UPLOAD_CHOICES,
+  type AfterUpload,
+  afterUploadsInForce,
+  type RetentionScopeConfig,
+  resolveScopes,
+  type ScopedRetention,
+} from './scopes.ts';
 
-export type AfterUpload = 'keep' | 'delete' | 'archive';
+export { AFTER_UPLOAD_CHOICES, type AfterUpload };
 export type WhenFull = 'pause' | 'drop-newest' | 'delete-oldest';
-
-export const AFTER_UPLOAD_CHOICES: readonly AfterUpload[] = ['keep', 'delete', 'archive'];
 export const WHEN_FULL_CHOICES: readonly WhenFull[] = ['pause', 'drop-newest', 'delete-oldest'];
 
 export interface DiskGuardSettings {
@@ -33,6 +39,8 @@ export interface RetentionSettings {
   /** Kept or archived copies are deleted this long after their upload was confirmed; undefined: never. */
   keepForMs?: number;
   diskGuard: DiskGuardSettings;
+  /** Per-folder and per-rule overrides (absent when there are none); see scopes.ts. */
+  scoped?: ScopedRetention[];
 }
 
 export interface RetentionIssue {
@@ -50,12 +58,14 @@ const DISK_GUARD_KEYS = ['maxBytes', 'minFreeBytes', 'checkInterval', 'whenFull'
 
 /**
  * Applies defaults. Relative archiveDir paths are resolved against baseDir (the config file's
- * folder; defaults to dataDir). Throws, naming every bad field, when raw has problems.
+ * folder; defaults to dataDir). Throws, naming every bad field, when raw has problems. `scopes`:
+ * the folders' and rules' own retention (checked by scopeIssues).
  */
 export function resolveRetentionSettings(
   raw: RetentionConfig | undefined,
   dataDir: string,
   baseDir: string = dataDir,
+  scopes?: RetentionScopeConfig,
 ): RetentionSettings {
   const issues = retentionConfigIssues(raw);
   if (issues.length > 0) {
@@ -65,6 +75,7 @@ export function resolveRetentionSettings(
   const guard = raw?.diskGuard;
   const maxBytes = guard?.maxBytes === undefined ? undefined : parseSize(guard.maxBytes);
   const minFreeBytes = guard?.minFreeBytes === undefined ? undefined : parseSize(guard.minFreeBytes);
+  const scoped = resolveScopes(scopes);
   return {
     afterUpload: raw?.afterUpload ?? 'keep',
     archiveDir:
@@ -80,6 +91,7 @@ export function resolveRetentionSettings(
           : (parseDuration(guard.checkInterval) ?? DEFAULT_CHECK_INTERVAL_MS),
       whenFull: guard?.whenFull ?? 'pause',
     },
+    ...(scoped.length > 0 ? { scoped } : {}),
   };
 }
 
@@ -191,7 +203,7 @@ export function archiveDirIssue(
   settings: RetentionSettings,
   folders: readonly ResolvedFolder[],
 ): RetentionIssue | undefined {
-  if (settings.afterUpload !== 'archive') return undefined;
+  if (!afterUploadsInForce(settings.afterUpload, settings.scoped).includes('archive')) return undefined;
   for (const folder of folders) {
     if (isInside(settings.archiveDir, folder.path) || isInside(folder.path, settings.archiveDir)) {
       return {

@@ -49,6 +49,26 @@ export function buildObjectMetadata(record: FileRecord, ctx: MetadataContext): R
   return metadata;
 }
 
+/** Capture metadata keys a sidecar object repeats, so the core can file it without its capture. */
+const SIDECAR_KEPT_KEYS = ['site', 'device', 'folder', 'captured-at', 'rule', 'model-version'];
+
+/** A sidecar object's metadata: its own sha256, the capture's key, and the capture's context. */
+export function sidecarMetadata(
+  captureMetadata: Record<string, string>,
+  sha256: string,
+  captureKey: string,
+): Record<string, string> {
+  const metadata: Record<string, string> = {
+    sha256,
+    'sidecar-of': asciiSafe(captureKey).slice(0, MAX_VALUE_LENGTH),
+  };
+  for (const key of SIDECAR_KEPT_KEYS) {
+    const value = captureMetadata[key];
+    if (value !== undefined) metadata[key] = value;
+  }
+  return metadata;
+}
+
 /** Up to 10 tags (S3's limit) for lifecycle rules and search: site, device, folder, rule, PII, labels. */
 export function buildObjectTags(record: FileRecord, ctx: MetadataContext): Record<string, string> {
   const pii = piiKinds(record);

@@ -135,4 +135,7 @@ export const UPLOAD_SCHEMA: Schema = object('How uploads are paced and retried.'
     'While the store is unreachable, how often to check whether it is back (default 30s).',
   ),
   requestTimeout: duration('Longest wait for one request to the store (default 2m).'),
+  sidecars: bool(
+    "Upload each capture's prediction sidecar (inspect.sidecarPattern) beside it, as the capture's key plus the sidecar's suffix (e.g. frame.jpg.pred.json), and delete or archive it with the capture (default true). false: sidecars stay in the capture folder.",
+  ),
 });

@@ -15,6 +15,8 @@ export interface UploadSettings {
   bandwidth: BandwidthTimetable;
   offlineProbeIntervalMs: number;
   requestTimeoutMs: number;
+  /** Prediction sidecars travel with their captures (uploaded beside them, retained with them). */
+  sidecars: boolean;
 }
 
 export interface UploadConfigIssue {
@@ -133,6 +135,7 @@ export function resolveUploadSettings(raw: UploadConfig | undefined): UploadSett
     offlineProbeIntervalMs:
       parseDuration(config.offlineProbeInterval) ?? UPLOAD_DEFAULTS.offlineProbeIntervalMs,
     requestTimeoutMs: parseDuration(config.requestTimeout) ?? UPLOAD_DEFAULTS.requestTimeoutMs,
+    sidecars: config.sidecars ?? true,
   };
 }
 

@@ -23,6 +23,7 @@ import { forgetStartedUpload, interruptedKeys, orphanedUploads, recordStartedUpl
 import { RateMeter } from './rate-meter.ts';
 import { nextRetryAt, nextUploadIds } from './scheduler-queries.ts';
 import type { UploadSettings } from './settings.ts';
+import { type SidecarLocator, type SidecarUpload, uploadSidecarBeside } from './sidecar-upload.ts';
 import type { Destination, MultipartProgress, UploadError, UploadResult } from './types.ts';
 import { buildUploadSource, resumableProgress, successDetail } from './upload-source.ts';
 
@@ -40,6 +41,8 @@ export interface UploaderContext {
    * `uploaded`, or already moved on by afterUpload (e.g. `retained`).
    */
   onUploaded?: (record: FileRecord) => void;
+  /** Where each capture's prediction sidecar is, to upload it beside the capture; absent: sidecars stay local. */
+  sidecars?: SidecarLocator;
 }
 
 /** What happens to the local copy once its upload is recorded (RetentionManager implements it). */
@@ -97,6 +100,7 @@ interface Job {
 interface Finished {
   job: Job;
   result: UploadResult;
+  sidecar?: SidecarUpload;
   recorded: () => void;
 }
 
@@ -367,6 +371,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
 
   private async run(job: Job): Promise<void> {
     let result: UploadResult;
+    let sidecar: SidecarUpload | undefined;
     try {
       const device = this.ctx.deviceFor?.(job.record.folderId) ?? this.ctx.device;
       const source = buildUploadSource(job.record, { site: this.ctx.site, device });
@@ -380,6 +385,19 @@ export class Uploader extends EventEmitter<UploaderEvents> {
           this.meter.add(bytes);
         },
       });
+      if (this.ctx.sidecars) {
+        const options = {
+          signal: job.controller.signal,
+          throttle: this.limiter,
+          onBytes: (n: number) => this.meter.add(n),
+        };
+        sidecar = await uploadSidecarBeside(this.destination, this.ctx.sidecars, {
+          record: job.record,
+          source,
+          result,
+          options,
+        });
+      }
     } catch (error) {
       try {
         await this.failed(job, error);
@@ -395,7 +413,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.lastSuccessAt = this.now();
     this.connectivity.markOnline();
     await new Promise<void>((recorded) => {
-      this.finished.push({ job, result, recorded });
+      this.finished.push({ job, result, sidecar, recorded });
       this.scheduleStep();
     });
   }
@@ -420,9 +438,15 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   /** Records one confirmed upload (inside step's transaction); undefined when the file moved on meanwhile. */
-  private recordSuccess({ job, result }: Finished): FileRecord | undefined {
-    const patch = { objectKey: result.key, upload: null, lastError: null, nextAttemptAt: null };
-    const detail = successDetail(this.destination, job.record, result);
+  private recordSuccess({ job, result, sidecar }: Finished): FileRecord | undefined {
+    const patch = {
+      objectKey: result.key,
+      upload: null,
+      lastError: null,
+      nextAttemptAt: null,
+      sidecar: sidecar?.copy ?? null,
+    };
+    const detail = `${successDetail(this.destination, job.record, result)}${sidecar?.note ?? ''}`;
     if (!this.queue.moveIf(job.record.id, ['uploading'], 'uploaded', patch, detail)) {
       this.queue.note(
         'upload',
@@ -439,6 +463,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       upload: undefined,
       lastError: undefined,
       nextAttemptAt: undefined,
+      sidecar: sidecar?.copy,
     };
     if (!this.ctx.afterUpload) return updated;
     try {
