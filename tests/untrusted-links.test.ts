@@ -103,6 +103,22 @@ describe('symbolic links in a capture folder (inspection)', () => {
     assert.equal(inspection.sha256, createHash('sha256').update(SECRET).digest('hex'));
   });
 
+  test('a capture folder configured through a link is its real folder: its files and inside links are read', async () => {
+    const viaLink = path.join(base, 'cam-link');
+    await fs.symlink(root, viaLink);
+    const inspector = await createInspector(INSPECT, {
+      folders: [{ id: 'cam', path: viaLink, symlinks: 'inside' }],
+    });
+    const at = (relPath: string): InspectTarget => ({
+      folderId: 'cam',
+      absPath: path.join(viaLink, relPath),
+      relPath,
+    });
+    assert.equal((await inspector.inspect(at('day1/real.jpg'))).size, 'inside bytes'.length);
+    assert.equal((await inspector.inspect(at('alias.jpg'))).size, 'inside bytes'.length);
+    await refusal(inspector.inspect(at('leak.jpg')));
+  });
+
   test('a prediction sidecar that links out of the folder is not read', async () => {
     await fs.writeFile(path.join(outside, 'preds.json'), JSON.stringify([{ label: 'person', score: 0.9 }]));
     await fs.writeFile(path.join(root, 'day1', 'b.jpg'), 'b');
