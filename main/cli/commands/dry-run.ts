@@ -20,7 +20,7 @@ interface Target {
 export async function dryRunCommand(args: CliArgs): Promise<number> {
   const config = await configFromArgs(args);
   const rules = compileRules(config);
-  const inspector = await createInspector(config.inspect);
+  const inspector = await createInspector(config.inspect, { folders: config.folders });
   const hits: { rule: string; at: number }[] = [];
   const rates = {
     count: (rule: string, since: number) => hits.filter((h) => h.rule === rule && h.at >= since).length,
