@@ -225,6 +225,55 @@ describe('classifyS3Error on errors the SDK really throws', () => {
     assert.equal(classifyS3Error(err).kind, 'permission');
   });
 
+  it('https:// to a plain-HTTP store → misconfigured, in operator words with the fix (no OpenSSL text)', async () => {
+    const plain = new URL(s3rver.endpoint);
+    const endpoint = `https://${plain.host}`;
+    const err = await sdkError(() =>
+      track(clientFor(endpoint)).send(new HeadBucketCommand({ Bucket: 'present' })),
+    );
+    assert.equal((err as NodeJS.ErrnoException).code, 'EPROTO');
+    const classified = classifyS3Error(err, 'HeadBucket present', endpoint);
+    assert.equal(classified.kind, 'misconfigured');
+    assert.equal(classified.transient, false);
+    assert.equal(
+      classified.message,
+      `HeadBucket present: ${endpoint} speaks plain HTTP, not HTTPS: use http://${plain.host} in destination.endpoint`,
+    );
+    assert.match(
+      classifyS3Error(err).message,
+      /speaks plain HTTP, not HTTPS: use http:\/\/ instead of https:\/\//,
+    );
+  });
+
+  it('a host name that does not resolve → offline, saying which name and what to check', async () => {
+    const err = await sdkError(() =>
+      track(clientFor('http://no-such-store.invalid:9000')).send(
+        new HeadBucketCommand({ Bucket: 'present' }),
+      ),
+    );
+    const classified = classifyS3Error(err);
+    assert.equal(classified.kind, 'offline');
+    assert.match(
+      classified.message,
+      /cannot look up the store's host name no-such-store\.invalid \((ENOTFOUND|EAI_AGAIN)\): check destination\.endpoint and this machine's DNS/,
+    );
+  });
+
+  it('a store over its quota → full (paused, never counted); an over-long key → a message about the key', async () => {
+    canned.answer(403, 'QuotaExceeded');
+    const quota = await sdkError(() =>
+      track(clientFor(canned.endpoint)).send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' })),
+    );
+    assert.equal(classifyS3Error(quota).kind, 'full');
+    assert.match(classifyS3Error(quota).message, /over its quota .*; raise the quota or make room/);
+    canned.answer(400, 'KeyTooLongError');
+    const long = await sdkError(() =>
+      track(clientFor(canned.endpoint)).send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' })),
+    );
+    assert.equal(classifyS3Error(long).kind, 'bad_request');
+    assert.match(classifyS3Error(long).message, /shorten the rule's key template/);
+  });
+
   it('network codes with no HTTP answer (DNS failures) → offline; an UploadError passes through', () => {
     for (const code of ['ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']) {
       const err = Object.assign(new Error(`getaddrinfo ${code} store.example`), { code });
