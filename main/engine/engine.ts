@@ -45,6 +45,9 @@ export interface EngineOptions {
 
 export const HEARTBEAT_MS = 2000;
 
+/** The folderId of problems that concern the engine itself rather than one capture folder. */
+export const ENGINE_PROBLEMS = '(engine)';
+
 /**
  * The capture engine: watch → inspect → decide → durable queue. Plain Node (no Electron),
  * so the CLI, the desktop app's utility process and the tests all run the same code.
@@ -89,7 +92,10 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.bandwidthRequestSeenAt = this.startedAt;
     this.rules = compileRules(this.config);
     this.inspector = await createInspector(this.config.inspect, { folders: this.config.folders });
-    this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, this.now);
+    this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, {
+      now: this.now,
+      report: (message) => this.recordUnexpected('pipeline', message),
+    });
     this.queue.note('engine-started', `pid ${process.pid}`);
     if (this.transfer) this.startTransfer();
     this.pipeline.resume();
@@ -104,11 +110,13 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
     this.watcher = new CaptureWatcher(this.config.folders, { now: this.now });
     this.watcher.on('file', (file) => this.pipeline?.offer(file));
-    this.watcher.on('removed', (file) => this.queue.markVanished(file.absPath));
+    this.watcher.on('removed', (file) =>
+      this.guarded('removed file', () => this.queue.markVanished(file.absPath)),
+    );
     this.watcher.on('problem', (problem) => this.reportProblem(problem));
     this.watcher.on('watching', (folder) => {
       this.problems.delete(folder.folderId);
-      if (folder.recovered) void this.reconciler?.runOnce();
+      if (folder.recovered) this.reconcileSoon();
     });
     await this.watcher.start();
 
@@ -116,13 +124,16 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       this.reportProblem(p),
     );
     this.reconciler.runPeriodically(this.config.reconcileIntervalMs);
-    void this.reconciler.runOnce().then(() => {
-      this.caughtUp = true;
-      this.emit('caughtUp');
-    });
+    void this.reconciler
+      .runOnce()
+      .catch((error) => this.recordUnexpected('catch-up scan', error))
+      .then(() => {
+        this.caughtUp = true;
+        this.emit('caughtUp');
+      });
 
     this.beat();
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.guarded('heartbeat', () => this.beat()), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
@@ -153,7 +164,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       this.capturePausedReason = undefined;
       if (this.pipeline) this.pipeline.paused = false;
       this.emit('status');
-      void this.reconciler?.runOnce(); // pick up what arrived while paused
+      this.reconcileSoon(); // pick up what arrived while paused
     });
     this.pipeline?.setDropNew(() => this.retention?.shouldDropNew() ?? false);
     this.uploader = new Uploader(this.queue, this.destination, upload, {
@@ -165,7 +176,9 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       // Keep/delete/archive is decided in the same commit as `uploaded` (durable when a copy is removed).
       afterUpload: this.retention,
       onUploaded: (record) => {
-        if (record.state === 'uploaded') void this.retention?.afterUpload(record.id);
+        if (record.state === 'uploaded') {
+          this.retention?.afterUpload(record.id).catch((error) => this.recordUnexpected('retention', error));
+        }
       },
       // Prediction sidecars go up beside their captures (and retention then removes them with them).
       sidecars: upload.sidecars ? sidecarLocator(this.config.inspect.sidecarPattern) : undefined,
@@ -231,6 +244,47 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
   get decidedCount(): number {
     return this.pipeline?.decidedCount ?? 0;
+  }
+
+  /**
+   * Records something that went wrong outside any file's normal path (a refused commit, a bug, an
+   * unhandled rejection caught by the host's last-resort handler): in the queue's log and as a
+   * `problem` event. Never throws, so it is safe to call from last-resort handlers.
+   */
+  recordUnexpected(where: string, error: unknown): void {
+    const message = `${where}: ${error instanceof Error ? error.message : String(error)}`;
+    const problem: EngineProblem = {
+      folderId: ENGINE_PROBLEMS,
+      path: this.config.dataDir,
+      code: 'INTERNAL',
+      message,
+      hint: 'The engine keeps running and the queue is intact; if this repeats, report it with the log',
+      fatal: false,
+      at: this.now(),
+    };
+    try {
+      this.queue.note('problem', message);
+    } catch {
+      // A closed or broken queue: the event below (and the host's log) still carry it.
+    }
+    try {
+      this.emit('problem', problem);
+    } catch {
+      // A listener that throws must not turn a report into another failure.
+    }
+  }
+
+  /** Runs an event handler's work; a throw is recorded instead of escaping into the emitter. */
+  private guarded(where: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.recordUnexpected(where, error);
+    }
+  }
+
+  private reconcileSoon(): void {
+    this.reconciler?.runOnce().catch((error) => this.recordUnexpected('reconciliation', error));
   }
 
   private reportProblem(problem: WatchProblem): void {

@@ -1,30 +1,37 @@
-import { unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import type { Decision } from '../../shared/decision.ts';
 import type { Inspection } from '../../shared/inspection.ts';
-import type { FileState, RuleAction } from '../../shared/status.ts';
+import type { FileState } from '../../shared/status.ts';
 import type { ResolvedConfig } from './config/types.ts';
+import { Decider } from './decider.ts';
 import { STATE_FOR_FAILURE } from './inspect/errors.ts';
 import { InspectFailure, type Inspector } from './inspect/index.ts';
+import { LatePredictions } from './late-predictions.ts';
 import type { CaptureQueue } from './queue/queue.ts';
 import type { DiscoveredFile, FileRecord } from './queue/types.ts';
 import type { CompiledRules } from './rules/index.ts';
 
-const STATE_FOR_ACTION: Record<RuleAction, FileState> = {
-  upload: 'queued',
-  skip: 'skipped',
-  quarantine: 'quarantined',
-  hold: 'held',
-};
-
 const BATCH = 256;
 const ARRIVAL_WINDOW_MS = 5;
 const INSPECT_CONCURRENCY = 16;
+/** A batch or a row the queue could not store is tried again after this, doubling up to the cap. */
+const COMMIT_RETRY_MS = 5_000;
+const COMMIT_RETRY_CAP_MS = 10 * 60_000;
+
+/** The row as it was when its inspection started: the commit refuses to apply a look at an older file. */
+interface Seen {
+  state: FileState;
+  revision: number;
+}
 
 type Outcome =
-  | { id: number; kind: 'inspected'; record: FileRecord; inspection: Inspection }
-  | { id: number; kind: 'failed'; failure: InspectFailure }
+  | { id: number; kind: 'inspected'; seen: Seen; record: FileRecord; inspection: Inspection }
+  | { id: number; kind: 'failed'; seen: Seen; failure: InspectFailure }
   | { id: number; kind: 'gone' };
+
+export interface PipelineOptions {
+  now?: () => number;
+  /** Problems the operator should see (a batch or row the queue refused); nothing here throws. */
+  report?: (message: string) => void;
+}
 
 /**
  * Turns discovered files into decided ones: inspect (in parallel), then decide and store
@@ -34,34 +41,47 @@ type Outcome =
 export class Pipeline {
   private readonly work: number[] = [];
   private readonly queued = new Set<number>();
+  /** Ids taken from `work` whose results are not committed yet. */
+  private readonly inFlight = new Set<number>();
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private dropNew: () => boolean = () => false;
-  private readonly toDelete: string[] = [];
+  private readonly commitFailures = new Map<number, number>();
   /** Set while the disk guard has paused capture. */
   paused = false;
-  lastDecisionAt = 0;
-  decidedCount = 0;
 
   private readonly config: ResolvedConfig;
   private readonly queue: CaptureQueue;
   private readonly inspector: Inspector;
-  private readonly rules: CompiledRules;
-  private readonly now: () => number;
+  private readonly decider: Decider;
+  private readonly late: LatePredictions;
+  private readonly report: (message: string) => void;
 
   constructor(
     config: ResolvedConfig,
     queue: CaptureQueue,
     inspector: Inspector,
     rules: CompiledRules,
-    now: () => number = Date.now,
+    options: PipelineOptions = {},
   ) {
     this.config = config;
     this.queue = queue;
     this.inspector = inspector;
-    this.rules = rules;
-    this.now = now;
+    this.report = options.report ?? (() => {});
+    this.decider = new Decider(config, queue, rules, options.now ?? Date.now);
+    this.late = new LatePredictions(queue, inspector, this.decider, {
+      inFlight: (id) => this.inFlight.has(id),
+      reinspect: (id) => this.enqueue(id),
+      report: this.report,
+    });
+  }
+
+  get lastDecisionAt(): number {
+    return this.decider.lastDecisionAt;
+  }
+
+  get decidedCount(): number {
+    return this.decider.decidedCount;
   }
 
   /** Reloads unfinished work after a restart. */
@@ -87,7 +107,18 @@ export class Pipeline {
   private flushArrivals(): void {
     if (this.arrivalTimer) clearTimeout(this.arrivalTimer);
     this.arrivalTimer = undefined;
-    this.intake(this.arrivals.splice(0));
+    const files = this.arrivals.splice(0);
+    try {
+      this.intake(files);
+    } catch (error) {
+      // Not recorded (the transaction rolled back); the files are still on disk: try again shortly.
+      this.report(`Could not record ${files.length} new files: ${messageOf(error)}; trying again in 5 s`);
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        for (const file of files) this.offer(file);
+      }, COMMIT_RETRY_MS);
+      this.retryTimers.add(timer);
+    }
   }
 
   /** Records complete files in the queue (one transaction) and schedules the new or changed ones. */
@@ -98,7 +129,7 @@ export class Pipeline {
     this.queue.transaction(() => {
       for (const file of files) {
         if (this.inspector.isSidecar(file.relPath)) {
-          this.revisitOwnersOfSidecar(file, ids);
+          this.late.notice(file);
           continue;
         }
         const { id, outcome } = this.queue.discover(file);
@@ -106,26 +137,12 @@ export class Pipeline {
       }
     });
     for (const id of ids) this.enqueue(id);
-  }
-
-  /** A prediction sidecar that arrives after its capture was decided changes that capture's facts. */
-  private revisitOwnersOfSidecar(sidecar: DiscoveredFile, ids: number[]): void {
-    const stem = basename(sidecar.absPath).split('.')[0] ?? '';
-    if (!stem) return;
-    const prefix = join(dirname(sidecar.absPath), `${stem}.`);
-    for (const owner of this.queue.filesWithPrefix(prefix)) {
-      if (this.inspector.isSidecar(owner.relPath)) continue;
-      if (this.inspector.sidecarPathFor(owner.absPath) !== sidecar.absPath) continue;
-      if (!['skipped', 'held', 'queued', 'quarantined'].includes(owner.state)) continue;
-      if (owner.inspection?.predictions) continue;
-      this.queue.revisit(owner.id, 'its prediction sidecar arrived; deciding again');
-      ids.push(owner.id);
-    }
+    this.late.flush();
   }
 
   /** While this returns true (disk guard, policy drop-newest) new captures are dropped, not queued. */
   setDropNew(check: () => boolean): void {
-    this.dropNew = check;
+    this.decider.setDropNew(check);
   }
 
   /** Schedules a file that is in `discovered` for inspection (idempotent). */
@@ -137,12 +154,18 @@ export class Pipeline {
     if (this.queued.has(id)) return;
     this.queued.add(id);
     this.work.push(id);
-    if (!this.running && !this.stopped) this.running = this.drain().finally(() => (this.running = undefined));
+    // Started after the current task, so a whole intake lands in one batch (one transaction).
+    if (!this.running && !this.stopped) {
+      this.running = Promise.resolve()
+        .then(() => this.drain())
+        .finally(() => (this.running = undefined));
+    }
   }
 
   /** Resolves once everything scheduled so far is decided. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+    await this.late.idle();
   }
 
   async stop(): Promise<void> {
@@ -157,12 +180,25 @@ export class Pipeline {
     return this.work.length;
   }
 
+  /** Never rejects: a batch the queue refuses is reported and tried again later. */
   private async drain(): Promise<void> {
     while (this.work.length > 0 && !this.stopped) {
       const ids = this.work.splice(0, BATCH);
-      for (const id of ids) this.queued.delete(id);
-      const outcomes = await this.inspectAll(ids);
-      this.commit(outcomes);
+      for (const id of ids) {
+        this.queued.delete(id);
+        this.inFlight.add(id);
+      }
+      try {
+        this.commit(await this.inspectAll(ids));
+      } catch (error) {
+        // Nothing of the batch was stored (the transaction rolled back): the files keep their state.
+        this.report(
+          `Could not record the decisions for ${ids.length} files: ${messageOf(error)}; trying again in ${COMMIT_RETRY_MS / 1000} s`,
+        );
+        this.retryLater(ids, COMMIT_RETRY_MS);
+      } finally {
+        for (const id of ids) this.inFlight.delete(id);
+      }
       // Let watcher events and timers in between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -185,44 +221,89 @@ export class Pipeline {
     const record = this.queue.get(id);
     if (!record || (record.state !== 'discovered' && record.state !== 'inspected'))
       return { id, kind: 'gone' };
+    const seen: Seen = { state: record.state, revision: record.revision ?? 0 };
     if (record.state === 'inspected' && record.inspection) {
-      return { id, kind: 'inspected', record, inspection: record.inspection };
+      return { id, kind: 'inspected', seen, record, inspection: record.inspection };
     }
     try {
       const inspection = await this.inspector.inspect(record);
-      return { id, kind: 'inspected', record, inspection };
+      return { id, kind: 'inspected', seen, record, inspection };
     } catch (error) {
-      if (error instanceof InspectFailure) return { id, kind: 'failed', failure: error };
-      return {
-        id,
-        kind: 'failed',
-        failure: new InspectFailure('unreadable', `Inspection failed: ${String(error)}`),
-      };
+      if (error instanceof InspectFailure) return { id, kind: 'failed', seen, failure: error };
+      const failure = new InspectFailure('unreadable', `Inspection failed: ${String(error)}`);
+      return { id, kind: 'failed', seen, failure };
     }
   }
 
+  /**
+   * Stores a batch in one transaction. Each row is first checked against the file as it was when
+   * inspected (it may have vanished, been rewritten or got its sidecar meanwhile), and applied as a
+   * savepoint: a row the queue refuses is reported and retried alone.
+   */
   private commit(outcomes: readonly Outcome[]): void {
-    const retry: number[] = [];
+    const settleLater: number[] = [];
+    const lookAgain: number[] = [];
+    const refused: { id: number; error: Error }[] = [];
     this.queue.transaction(() => {
       for (const outcome of outcomes) {
         if (outcome.kind === 'gone') continue;
-        if (outcome.kind === 'failed') {
-          this.recordFailure(outcome.id, outcome.failure, retry);
+        const now = this.queue.rowVersion(outcome.id);
+        if (!now) continue;
+        if (now.state !== outcome.seen.state || now.revision !== outcome.seen.revision) {
+          // A stale look: a vanished file keeps `vanished`; a changed one is inspected again.
+          if (now.state === 'discovered' || now.state === 'inspected') lookAgain.push(outcome.id);
           continue;
         }
-        if (outcome.record.state === 'discovered') this.queue.saveInspection(outcome.id, outcome.inspection);
-        this.decideOne(outcome.record, outcome.inspection);
+        const error = this.queue.savepoint(() => this.apply(outcome, settleLater));
+        if (error) refused.push({ id: outcome.id, error });
+        else this.commitFailures.delete(outcome.id);
       }
     });
-    for (const path of this.toDelete.splice(0)) void unlink(path).catch(() => undefined);
-    for (const id of retry) {
-      // A file that changed while being read gets a fresh look once it has had time to settle.
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.enqueue(id);
-      }, this.settleDelay(id));
-      this.retryTimers.add(timer);
+    this.decider.deleteDropped();
+    for (const id of lookAgain) this.enqueue(id);
+    for (const { id, error } of refused) this.reportRefusedRow(id, error);
+    // A file that changed while being read gets a fresh look once it has had time to settle.
+    for (const id of settleLater) this.retryLater([id], this.settleDelay(id));
+  }
+
+  private apply(outcome: Exclude<Outcome, { kind: 'gone' }>, settleLater: number[]): void {
+    if (outcome.kind === 'failed') {
+      if (outcome.failure.kind === 'changed') settleLater.push(outcome.id);
+      else {
+        const { message } = outcome.failure;
+        this.queue.transition(outcome.id, STATE_FOR_FAILURE[outcome.failure.kind], {
+          reason: message,
+          lastError: message,
+        });
+      }
+      return;
     }
+    if (outcome.seen.state === 'discovered') this.queue.saveInspection(outcome.id, outcome.inspection);
+    this.decider.decide(outcome.record, outcome.inspection);
+  }
+
+  private reportRefusedRow(id: number, error: Error): void {
+    const failures = (this.commitFailures.get(id) ?? 0) + 1;
+    this.commitFailures.set(id, failures);
+    const delay = Math.min(COMMIT_RETRY_MS * 2 ** (failures - 1), COMMIT_RETRY_CAP_MS);
+    const path = this.queue.get(id)?.relPath ?? `file ${id}`;
+    const message = `Could not record the decision for ${path}: ${error.message}; it keeps its state and is tried again in ${Math.round(delay / 1000)} s`;
+    try {
+      this.queue.note('problem', message);
+    } catch {
+      // The queue refuses even the note: the report below still reaches the operator.
+    }
+    this.report(message);
+    this.retryLater([id], delay);
+  }
+
+  private retryLater(ids: readonly number[], delayMs: number): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      for (const id of ids) this.enqueue(id);
+    }, delayMs);
+    this.retryTimers.add(timer);
   }
 
   private settleDelay(id: number): number {
@@ -230,54 +311,8 @@ export class Pipeline {
     const folder = this.config.folders.find((f) => f.id === record?.folderId);
     return Math.max(folder?.stableWindowMs ?? 1000, 100);
   }
+}
 
-  private recordFailure(id: number, failure: InspectFailure, retry: number[]): void {
-    if (failure.kind === 'changed') {
-      retry.push(id);
-      return;
-    }
-    const state = STATE_FOR_FAILURE[failure.kind];
-    this.queue.transition(id, state, { reason: failure.message, lastError: failure.message });
-  }
-
-  private decideOne(record: FileRecord, inspection: Inspection): void {
-    const now = this.now();
-    const decision = this.rules.decide(
-      {
-        folderId: record.folderId,
-        relPath: record.relPath,
-        absPath: record.absPath,
-        device: this.deviceFor(record.folderId),
-        inspection,
-      },
-      { now: new Date(now), rates: { count: (rule, since) => this.queue.ruleHitsSince(rule, since) } },
-    );
-    const duplicate =
-      decision.action === 'upload' && this.config.duplicatePolicy !== 'upload'
-        ? this.queue.findDuplicate(inspection.sha256, record.id)
-        : undefined;
-    if (decision.action === 'upload' && this.dropNew()) {
-      const reason = 'Dropped: the capture disk is full and the disk guard policy is drop-newest';
-      this.queue.saveDecision(record.id, { ...decision, reason }, 'skipped');
-      this.toDelete.push(record.absPath);
-    } else if (duplicate) {
-      const to: FileState = this.config.duplicatePolicy === 'hold' ? 'held' : 'skipped';
-      const reason = `Same content as ${duplicate.relPath} (${duplicate.state}); not uploaded twice`;
-      this.queue.saveDecision(record.id, { ...decision, reason }, to, { duplicateOf: duplicate.id });
-    } else {
-      this.queue.saveDecision(record.id, decision, STATE_FOR_ACTION[decision.action]);
-      if (this.ruleHasRateCap(decision)) this.queue.recordRuleHit(decision.rule, now);
-    }
-    this.lastDecisionAt = now;
-    this.decidedCount++;
-  }
-
-  private ruleHasRateCap(decision: Decision): boolean {
-    const rule = this.config.rules[decision.ruleIndex];
-    return Boolean(rule?.rate);
-  }
-
-  private deviceFor(folderId: string): string {
-    return this.config.folders.find((folder) => folder.id === folderId)?.device ?? this.config.device;
-  }
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../../engine/config/types.ts';
 import { CaptureEngine } from '../../engine/engine.ts';
+import { installLastResortHandlers } from '../../engine/last-resort.ts';
 import type { QueueChange } from '../../engine/queue/types.ts';
 import { configFromArgs } from '../common.ts';
 import { CliError, EXIT } from '../errors.ts';
@@ -45,6 +46,8 @@ export async function runEngine(
       hint: problem.hint,
     }),
   );
+  // From here on a stray rejection or exception is logged and recorded, and the engine keeps running.
+  const removeLastResort = installLastResortHandlers(engine);
   engine.on('change', (changes) => logDecisions(changes, logger));
   engine.on('caughtUp', () => logger.log('info', 'catch-up scan finished', countsFields(engine)));
   let wasOnline = true;
@@ -100,6 +103,7 @@ export async function runEngine(
   logger.log('info', 'stopping…');
   await extra?.onStop?.();
   await engine.stop();
+  removeLastResort();
   logger.log('info', 'stopped');
   return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Inspection } from '../../../shared/inspection.ts';
+import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import type { ResolvedInspect } from '../config/types.ts';
 import { type ConfinedFolder, type Confinement, confinementFor } from './confine.ts';
 import { isTextLike, sniffContentType, withoutCutCharacter } from './content-type.ts';
@@ -10,6 +10,7 @@ import type { InspectorPlugin, PluginContext } from './plugin-types.ts';
 import { loadPlugins, runPlugins } from './plugins.ts';
 import { confirmUnchanged, readOnce } from './read-once.ts';
 import { readSidecar, SidecarPattern } from './sidecar.ts';
+import { sidecarOwnerPrefixes } from './sidecar-owners.ts';
 
 export { isTextLike, sniffContentType } from './content-type.ts';
 export { InspectFailure, type InspectFailureKind } from './errors.ts';
@@ -30,6 +31,15 @@ export interface Inspector {
   isSidecar(relPath: string): boolean;
   /** Where this file's sidecar would be. */
   sidecarPathFor(absPath: string): string;
+  /** Path prefixes of the captures a sidecar may describe (confirm each with sidecarPathFor). */
+  sidecarOwnerPrefixes(sidecarAbsPath: string): string[];
+  /** Reads the file's sidecar alone: for predictions that arrive after the file was inspected. */
+  readSidecarOf(target: InspectTarget): Promise<SidecarFindings>;
+}
+
+export interface SidecarFindings {
+  predictions?: Predictions;
+  warnings: string[];
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -131,5 +141,12 @@ export async function createInspector(
     inspect: (target) => inspectFile(target, cfg, sidecars, plugins, confinementFor(folders, target)),
     isSidecar: (relPath) => sidecars.matches(relPath),
     sidecarPathFor: (absPath) => sidecars.pathFor(absPath),
+    sidecarOwnerPrefixes: (sidecarAbsPath) => sidecarOwnerPrefixes(cfg.sidecarPattern, sidecarAbsPath),
+    readSidecarOf: (target) => {
+      const source = sidecars.relPathFor(target.relPath);
+      return readSidecar(sidecars.pathFor(target.absPath), source, confinementFor(folders, target)).catch(
+        (err: Error) => ({ warnings: [`sidecar ${source}: ${err.message}`] }),
+      );
+    },
   };
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Decision } from '../../../shared/decision.ts';
-import type { Inspection } from '../../../shared/inspection.ts';
+import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
 import { rowToRecord } from './rows.ts';
 import {
@@ -188,6 +188,32 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     return result;
   }
 
+  /**
+   * Runs fn as a savepoint inside the current transaction: when it throws, only its own writes (and
+   * their change events) are undone and the error is returned, so one bad row never sinks a batch.
+   */
+  savepoint(fn: () => void): Error | undefined {
+    if (this.depth === 0) {
+      let failure: Error | undefined;
+      this.transaction(() => {
+        failure = this.savepoint(fn);
+      });
+      return failure;
+    }
+    const changesBefore = this.pending.length;
+    this.db.exec('SAVEPOINT one_row');
+    try {
+      fn();
+      this.db.exec('RELEASE one_row');
+      return undefined;
+    } catch (error) {
+      this.db.exec('ROLLBACK TO one_row');
+      this.db.exec('RELEASE one_row');
+      this.pending.length = changesBefore;
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
   private flushChanges(): void {
     if (this.pending.length === 0) return;
     const changes = this.pending;
@@ -260,7 +286,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
       `UPDATE files SET size = ?, mtime_ms = ?, state = 'discovered', state_changed_at = ?, sha256 = NULL,
          content_type = NULL, inspection = NULL, decision = NULL, rule = NULL, reason = NULL, object_key = NULL,
          attempts = 0, next_attempt_at = NULL, last_error = NULL, duplicate_of = NULL, upload = NULL,
-         archived_path = NULL, sidecar = NULL
+         archived_path = NULL, sidecar = NULL, revision = revision + 1
        WHERE id = ?`,
     ).run(file.size, Math.floor(file.mtimeMs), this.now(), id);
     this.record({
@@ -271,6 +297,48 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
       relPath: file.relPath,
       folderId: file.folderId,
       detail,
+    });
+  }
+
+  /** A file's state and revision: what a commit compares with what it inspected. */
+  rowVersion(id: number): { state: FileState; revision: number } | undefined {
+    const row = this.sql('SELECT state, revision FROM files WHERE id = ?').get(id);
+    return row ? { state: row.state as FileState, revision: Number(row.revision) } : undefined;
+  }
+
+  /**
+   * Stores predictions that arrived after the file was inspected (a late sidecar) with its inspection,
+   * whatever its state, and records why in its history. Returns the updated inspection, or undefined
+   * when the file has no inspection or nothing changed (a rescan offering the same sidecar again).
+   */
+  attachPredictions(
+    id: number,
+    found: { predictions?: Predictions; warnings: string[] },
+    detail: string,
+  ): Inspection | undefined {
+    return this.transaction(() => {
+      const row = this.sql('SELECT inspection, rel_path, folder_id, state FROM files WHERE id = ?').get(id);
+      if (!row || row.inspection == null) return undefined;
+      const inspection = JSON.parse(String(row.inspection)) as Inspection;
+      const newWarnings = found.warnings.filter((warning) => !inspection.warnings.includes(warning));
+      const samePredictions =
+        !found.predictions || JSON.stringify(inspection.predictions) === JSON.stringify(found.predictions);
+      if (samePredictions && newWarnings.length === 0) return undefined;
+      // An unreadable or broken sidecar adds its warning and leaves predictions already known alone.
+      if (found.predictions) inspection.predictions = found.predictions;
+      inspection.warnings.push(...newWarnings);
+      this.sql('UPDATE files SET inspection = ? WHERE id = ?').run(JSON.stringify(inspection), id);
+      const state = row.state as FileState;
+      this.record({
+        fileId: id,
+        kind: 'predictions',
+        from: state,
+        to: state,
+        relPath: String(row.rel_path),
+        folderId: String(row.folder_id),
+        detail,
+      });
+      return inspection;
     });
   }
 
@@ -314,9 +382,9 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   }
 
   /** Files whose path starts with a prefix, e.g. the captures a late sidecar belongs to. */
-  filesWithPrefix(absPrefix: string): FileRecord[] {
-    return this.sql('SELECT * FROM files WHERE abs_path >= ? AND abs_path < ? LIMIT 20')
-      .all(absPrefix, `${absPrefix}\uffff`)
+  filesWithPrefix(absPrefix: string, limit = 20): FileRecord[] {
+    return this.sql('SELECT * FROM files WHERE abs_path >= ? AND abs_path < ? LIMIT ?')
+      .all(absPrefix, `${absPrefix}\uffff`, limit)
       .map(rowToRecord);
   }
 
@@ -391,7 +459,11 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   markVanished(absPath: string): FileRecord | undefined {
     return this.transaction(() => {
       const current = this.getByPath(absPath);
-      if (!current || !vanishingMatters(current.state)) return undefined;
+      // States with no move to `vanished` (unreadable, too_large) keep theirs: a throw here would
+      // reach the watcher's event handler.
+      if (!current || !vanishingMatters(current.state) || !canTransition(current.state, 'vanished')) {
+        return undefined;
+      }
       return this.transition(current.id, 'vanished', {
         reason: 'The file disappeared from the capture folder before it was uploaded',
       });

@@ -28,6 +28,7 @@ export function rowToRecord(row: Record<string, unknown>): FileRecord {
     upload: parseJson(row.upload),
     archivedPath: optionalString(row.archived_path),
     sidecar: parseJson(row.sidecar),
+    revision: Number(row.revision ?? 0),
   };
 }
 

@@ -84,6 +84,9 @@ export const ADDED_COLUMNS: readonly AddedColumn[] = [
   },
   // The prediction sidecar uploaded beside the capture (JSON: key, sha256, size, mtime, what retention did).
   { name: 'sidecar', type: 'TEXT' },
+  // Bumped whenever a file's facts change (content rewritten, sidecar arrived): a decision made on an
+  // older look is never committed over a newer one.
+  { name: 'revision', type: 'INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /** Indexes on added columns, created once the columns exist. */

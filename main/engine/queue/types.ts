@@ -31,6 +31,8 @@ export interface FileRecord {
   archivedPath?: string;
   /** The prediction sidecar uploaded beside this capture, and what retention did with its local copy. */
   sidecar?: SidecarCopy;
+  /** Bumped whenever the file's facts change (content, sidecar); commits check it is still the one inspected. */
+  revision?: number;
 }
 
 /** A capture's sidecar (e.g. frame.pred.json) as uploaded with it: same verification, same retention. */

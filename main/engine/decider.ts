@@ -1,0 +1,89 @@
+import { unlink } from 'node:fs/promises';
+import type { Decision } from '../../shared/decision.ts';
+import type { Inspection } from '../../shared/inspection.ts';
+import type { FileState, RuleAction } from '../../shared/status.ts';
+import type { ResolvedConfig } from './config/types.ts';
+import type { CaptureQueue } from './queue/queue.ts';
+import type { FileRecord } from './queue/types.ts';
+import type { CompiledRules } from './rules/index.ts';
+
+export const STATE_FOR_ACTION: Record<RuleAction, FileState> = {
+  upload: 'queued',
+  skip: 'skipped',
+  quarantine: 'quarantined',
+  hold: 'held',
+};
+
+/**
+ * Applies the site's rules, the duplicate policy and the disk guard's drop-newest to one inspected
+ * file, and stores the decision. Runs inside the caller's transaction.
+ */
+export class Decider {
+  private readonly config: ResolvedConfig;
+  private readonly queue: CaptureQueue;
+  private readonly rules: CompiledRules;
+  private readonly now: () => number;
+  private dropNew: () => boolean = () => false;
+  /** Local copies dropped by the disk guard: deleted by deleteDropped() once the decisions are committed. */
+  private readonly toDelete: string[] = [];
+  lastDecisionAt = 0;
+  decidedCount = 0;
+
+  constructor(config: ResolvedConfig, queue: CaptureQueue, rules: CompiledRules, now: () => number) {
+    this.config = config;
+    this.queue = queue;
+    this.rules = rules;
+    this.now = now;
+  }
+
+  /** While this returns true (disk guard, policy drop-newest) new captures are dropped, not queued. */
+  setDropNew(check: () => boolean): void {
+    this.dropNew = check;
+  }
+
+  decide(record: FileRecord, inspection: Inspection): void {
+    const now = this.now();
+    const decision = this.rules.decide(
+      {
+        folderId: record.folderId,
+        relPath: record.relPath,
+        absPath: record.absPath,
+        device: this.deviceFor(record.folderId),
+        inspection,
+      },
+      { now: new Date(now), rates: { count: (rule, since) => this.queue.ruleHitsSince(rule, since) } },
+    );
+    const duplicate =
+      decision.action === 'upload' && this.config.duplicatePolicy !== 'upload'
+        ? this.queue.findDuplicate(inspection.sha256, record.id)
+        : undefined;
+    if (decision.action === 'upload' && this.dropNew()) {
+      const reason = 'Dropped: the capture disk is full and the disk guard policy is drop-newest';
+      this.queue.saveDecision(record.id, { ...decision, reason }, 'skipped');
+      this.toDelete.push(record.absPath);
+    } else if (duplicate) {
+      const to: FileState = this.config.duplicatePolicy === 'hold' ? 'held' : 'skipped';
+      const reason = `Same content as ${duplicate.relPath} (${duplicate.state}); not uploaded twice`;
+      this.queue.saveDecision(record.id, { ...decision, reason }, to, { duplicateOf: duplicate.id });
+    } else {
+      this.queue.saveDecision(record.id, decision, STATE_FOR_ACTION[decision.action]);
+      if (this.ruleHasRateCap(decision)) this.queue.recordRuleHit(decision.rule, now);
+    }
+    this.lastDecisionAt = now;
+    this.decidedCount++;
+  }
+
+  /** Call after the commit that decided to drop: the queue says so before the file goes. */
+  deleteDropped(): void {
+    for (const path of this.toDelete.splice(0)) void unlink(path).catch(() => undefined);
+  }
+
+  private ruleHasRateCap(decision: Decision): boolean {
+    const rule = this.config.rules[decision.ruleIndex];
+    return Boolean(rule?.rate);
+  }
+
+  private deviceFor(folderId: string): string {
+    return this.config.folders.find((folder) => folder.id === folderId)?.device ?? this.config.device;
+  }
+}
