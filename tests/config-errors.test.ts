@@ -237,10 +237,14 @@ describe('problems found after the schema', () => {
       hint: /\{yyyy\}/,
       line: 10,
     });
-    await expectIssue(`${head}defaultKey: "{site}/{filename}"\n`, '/defaultKey', {
-      message: /unknown placeholder \{filename\}/,
-      hint: /\{name\}/,
-    });
+    await expectIssue(
+      `${head}defaultAction: { action: upload }\ndefaultKey: "{site}/{filename}"\n`,
+      '/defaultKey',
+      {
+        message: /unknown placeholder \{filename\}/,
+        hint: /\{name\}/,
+      },
+    );
   });
 
   test('an empty time window', async () => {

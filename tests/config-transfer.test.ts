@@ -5,7 +5,12 @@ import { ConfigError } from '../main/engine/config/errors.ts';
 import { resolveConfig } from '../main/engine/config/resolve.ts';
 
 // The destination, upload and retention sections go through the same validation as the rest.
-const base = { site: 'plant-7', dataDir: '/var/lib/ec', folders: [{ path: '/srv/cam' }], rules: [] };
+const base = {
+  site: 'plant-7',
+  dataDir: '/var/lib/ec',
+  folders: [{ path: '/srv/cam' }],
+  rules: [{ name: 'all', action: 'upload' }],
+};
 
 function issuesOf(doc: Record<string, unknown>): { path: string; message: string; hint: string }[] {
   try {

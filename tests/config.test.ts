@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ConfigError, formatConfigError } from '../main/engine/config/errors.ts';
 import { checkConfigText, loadConfig } from '../main/engine/config/load.ts';
+import { UNIT_RULE } from '../main/engine/config/messages.ts';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../main/engine/config/patterns.ts';
 import { PII_DETECTORS } from '../main/engine/config/pii-detectors.ts';
 import { resolveConfig } from '../main/engine/config/resolve.ts';
@@ -102,7 +103,7 @@ describe('resolving', () => {
         { path: '~/drop' },
       ],
       inspect: { plugins: ['./plugins/thermal.ts', 'edge-capture-plugin-lidar'], maxFileSize: '100MB' },
-      rules: [],
+      rules: [{ name: 'everything', action: 'upload' }],
       destination: { type: 'filesystem', path: '../share' },
       upload: { concurrency: 4 },
       retention: { afterUpload: 'delete' },
@@ -119,7 +120,7 @@ describe('resolving', () => {
       path.join(dir, 'nested', 'plugins', 'thermal.ts'),
       'edge-capture-plugin-lidar',
     ]);
-    assert.equal(config.inspect.maxFileSize, 100_000_000);
+    assert.equal(config.inspect.maxFileSize, 100 * 1024 ** 2, '"100MB" is 100 MiB: one unit rule');
     assert.deepEqual(config.raw.destination, doc.destination);
   });
 
@@ -141,7 +142,10 @@ describe('resolving', () => {
   });
 
   test('checkConfigText validates text without a file on disk', () => {
-    const good = checkConfigText('site: s\nfolders: [{ path: /srv/a }]\n', path.join(dir, 'draft.yaml'));
+    const good = checkConfigText(
+      'site: s\nfolders: [{ path: /srv/a }]\nrules: [{ name: all, action: upload }]\n',
+      path.join(dir, 'draft.yaml'),
+    );
     assert.equal(good.issues.length, 0);
     assert.equal(good.config?.folders[0]?.id, 'a');
     const bad = checkConfigText('site: s\nfolders: []\n', path.join(dir, 'draft.yaml'));
@@ -269,7 +273,7 @@ describe('error reporting', () => {
     await assert.rejects(loadConfig(file), (err: unknown) => {
       assert.equal(
         formatConfigError(err),
-        `${file}:9:14 /rules/0/when/size/min: "4 kilobytes" is not a size. Use bytes or a string like "4KiB", "10MB".`,
+        `${file}:9:14 /rules/0/when/size/min: "4 kilobytes" is not a size. Use bytes or a string like "4KiB", "10MB". ${UNIT_RULE}`,
       );
       assert.match((err as Error).message, /has a problem:/);
       return true;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigError, formatConfigError } from '../engine/config/errors.ts';
 import { loadConfig } from '../engine/config/load.ts';
 import type { ResolvedConfig } from '../engine/config/types.ts';
@@ -22,10 +22,15 @@ export async function configFromArgs(args: CliArgs): Promise<ResolvedConfig> {
   }
 }
 
-/** Opens the queue read-only from --data-dir or the config's dataDir (works while an engine runs). */
-export async function queueFromArgs(args: CliArgs): Promise<CaptureQueue> {
+/** The data folder from --data-dir or the config's dataDir. */
+export async function dataDirFromArgs(args: CliArgs): Promise<string> {
   const dataDir = args.values['data-dir'];
-  const path = dataDir ? join(resolve(dataDir), 'queue.db') : queuePath(await configFromArgs(args));
+  return dataDir ? resolve(dataDir) : (await configFromArgs(args)).dataDir;
+}
+
+/** Opens the queue read-only from --data-dir or the config's dataDir (works while an engine runs). */
+export async function queueFromArgs(args: CliArgs, dataDir?: string): Promise<CaptureQueue> {
+  const path = queuePath({ dataDir: dataDir ?? (await dataDirFromArgs(args)) });
   if (!existsSync(path)) {
     throw new CliError(
       `No queue database at ${path}. Has the engine run with this config yet? Start it with "edge-capture run --config FILE".`,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { ResolvedConfig } from './config/types.ts';
 import { createInspector, type Inspector } from './inspect/index.ts';
+import { type LinkMemory, LinkRecorder, readLinkMemory } from './link-memory.ts';
 import { acquireDataDirLock } from './lock.ts';
 import { Pipeline } from './pipeline.ts';
 import { CaptureQueue } from './queue/queue.ts';
@@ -67,6 +68,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   private releaseLock?: () => void;
   private destination?: Destination;
   private uploader?: Uploader;
+  private link?: LinkRecorder;
   private retention?: RetentionManager;
   /** Set by the disk guard: new files are left on disk until there is room again. */
   capturePausedReason?: string;
@@ -167,12 +169,15 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       this.reconcileSoon(); // pick up what arrived while paused
     });
     this.pipeline?.setDropNew(() => this.retention?.shouldDropNew() ?? false);
+    const linkBeforeRestart = readLinkMemory(this.queue);
+    this.link = new LinkRecorder(this.queue, linkBeforeRestart);
     this.uploader = new Uploader(this.queue, this.destination, upload, {
       site: this.config.site,
       device: this.config.device,
       deviceFor: (folderId) =>
         this.config.folders.find((f) => f.id === folderId)?.device ?? this.config.device,
       now: this.now,
+      linkBeforeRestart,
       // Keep/delete/archive is decided in the same commit as `uploaded` (durable when a copy is removed).
       afterUpload: this.retention,
       onUploaded: (record) => {
@@ -183,7 +188,10 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       // Prediction sidecars go up beside their captures (and retention then removes them with them).
       sidecars: upload.sidecars ? sidecarLocator(this.config.inspect.sidecarPattern) : undefined,
     });
-    this.uploader.on('status', () => this.emit('status'));
+    this.uploader.on('status', (status) => {
+      this.link?.record(status);
+      this.emit('status');
+    });
     this.uploader.start();
     this.retention.start();
   }
@@ -206,6 +214,12 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     return this.uploader?.status();
   }
 
+  /** Last success and an unresolved outage, including what the run before a restart knew. */
+  linkMemory(): LinkMemory | undefined {
+    const status = this.uploader?.status();
+    return status && this.link?.record(status);
+  }
+
   retentionStatus(): RetentionStatus | undefined {
     return this.retention?.status();
   }
@@ -225,7 +239,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.retention?.stop();
     await this.destination?.close();
     this.queue.note('engine-stopped', `pid ${process.pid}`);
-    this.queue.setMeta('heartbeat', JSON.stringify({ pid: process.pid, at: this.now(), running: false }));
+    // The last word on the link stays readable: `status` shows it while no engine runs.
+    this.writeHeartbeat(false);
     if (this.ownsQueue) this.queue.close();
     this.releaseLock?.();
   }
@@ -297,21 +312,28 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   /** Lets `edge-capture status` in another process tell whether an engine is running. */
   private beat(): void {
     this.applyRuntimeRequests();
+    this.writeHeartbeat(true);
+  }
+
+  private writeHeartbeat(running: boolean): void {
     const upload = this.uploader?.status();
+    const link = upload && this.link?.record(upload);
     this.queue.setMeta(
       'heartbeat',
       JSON.stringify({
         pid: process.pid,
         at: this.now(),
-        running: true,
+        running,
         capturePaused: this.capturePausedReason,
+        warnings: this.config.warnings,
         upload: upload && {
           destination: upload.destination,
           isLocalDemo: upload.isLocalDemo,
           online: upload.online,
-          offlineSince: upload.offlineSince,
-          lastSuccessAt: upload.lastSuccessAt,
-          lastError: upload.lastError,
+          pausedFor: upload.pausedFor,
+          offlineSince: link?.offlineSince,
+          lastSuccessAt: link?.lastSuccessAt,
+          lastError: upload.online ? upload.lastError : link?.lastError,
           bytesPerSecond: upload.bytesPerSecond,
           bandwidthLimit: upload.bandwidthLimit,
         },

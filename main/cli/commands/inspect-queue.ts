@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
-import { isFileState } from '../../../shared/status.ts';
+import { type FileState, isFileState } from '../../../shared/status.ts';
 import { formatBytes } from '../../engine/config/units.ts';
+import type { CaptureQueue } from '../../engine/queue/queue.ts';
+import type { FileRecord } from '../../engine/queue/types.ts';
 import { intOption, printJson, queueFromArgs } from '../common.ts';
 import { CliError, EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
@@ -11,17 +13,19 @@ export async function listCommand(args: CliArgs): Promise<number> {
   for (const state of states) {
     if (!isFileState(state)) throw new CliError(`--state "${state}" is not a file state`, EXIT.usage);
   }
+  const limit = intOption(args.values.limit, 'limit', 50);
+  const after = args.values.after;
+  if (after !== undefined && !/^\d+$/.test(after)) {
+    throw new CliError(`--after takes the id of the last file shown, got "${after}"`, EXIT.usage);
+  }
   const queue = await queueFromArgs(args);
   try {
-    const page = queue.list({
-      states: states.filter(isFileState),
-      limit: intOption(args.values.limit, 'limit', 50),
-    });
+    const { items, nextCursor } = listUpTo(queue, states.filter(isFileState), limit, after);
     if (args.values.json) {
-      printJson(page);
+      printJson({ items, nextCursor });
       return EXIT.ok;
     }
-    const rows = page.items.map((file) => [
+    const rows = items.map((file) => [
       String(file.id),
       file.state,
       `${file.folderId}/${file.relPath}`,
@@ -29,10 +33,33 @@ export async function listCommand(args: CliArgs): Promise<number> {
       file.reason ?? '',
     ]);
     process.stdout.write(`${table([['ID', 'STATE', 'FILE', 'SIZE', 'WHY'], ...rows])}\n`);
+    if (nextCursor) {
+      process.stderr.write(
+        `Showing ${items.length} files; more remain. For the next ones, run the same command with --after ${nextCursor}.\n`,
+      );
+    }
     return EXIT.ok;
   } finally {
     queue.close();
   }
+}
+
+/** Up to `limit` files, reading the queue page by page (it gives at most 1,000 at a time). */
+function listUpTo(
+  queue: CaptureQueue,
+  states: FileState[],
+  limit: number,
+  after: string | undefined,
+): { items: FileRecord[]; nextCursor?: string } {
+  const items: FileRecord[] = [];
+  let cursor = after;
+  while (items.length < limit) {
+    const page = queue.list({ states, limit: limit - items.length, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+    if (!cursor) return { items };
+  }
+  return { items, nextCursor: cursor };
 }
 
 export async function explainCommand(args: CliArgs): Promise<number> {

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../../engine/config/types.ts';
+import { formatDuration } from '../../engine/config/units.ts';
 import { CaptureEngine } from '../../engine/engine.ts';
 import { installLastResortHandlers } from '../../engine/last-resort.ts';
 import type { QueueChange } from '../../engine/queue/types.ts';
@@ -49,7 +50,7 @@ export async function runEngine(
   // From here on a stray rejection or exception is logged and recorded, and the engine keeps running.
   const removeLastResort = installLastResortHandlers(engine);
   engine.on('change', (changes) => logDecisions(changes, logger));
-  engine.on('caughtUp', () => logger.log('info', 'catch-up scan finished', countsFields(engine)));
+  engine.on('caughtUp', () => logger.log('info', 'catch-up scan finished', statusFields(engine)));
   let wasOnline = true;
   engine.on('status', () => {
     const upload = engine.uploadStatus();
@@ -64,6 +65,7 @@ export async function runEngine(
     if (engine.capturePausedReason) logger.log('error', engine.capturePausedReason);
   });
   await engine.start();
+  for (const warning of config.warnings) logger.log('warn', warning.message, { config: warning.path });
   await extra?.onStarted?.(engine);
   logger.log('info', `watching ${config.folders.length} folder(s) for site ${config.site}`, {
     folders: config.folders.map((folder) => folder.path),
@@ -87,13 +89,19 @@ export async function runEngine(
         : upload?.isLocalDemo
           ? 'local demo store · '
           : '';
+    const lastSuccessAt = engine.linkMemory()?.lastSuccessAt;
+    const last = upload
+      ? lastSuccessAt
+        ? ` · last upload ${formatDuration(now - lastSuccessAt)} ago`
+        : ' · nothing uploaded yet'
+      : '';
     logger.status(
-      `${link}${rate.toFixed(0)} files/s · backlog ${formatCount(engine.backlog)} · queued ${formatCount(counts.queued)} · uploaded ${formatCount(counts.uploaded + counts.retained + counts.removed)} · skipped ${formatCount(counts.skipped)} · held ${formatCount(counts.held)} · quarantined ${formatCount(counts.quarantined)}`,
+      `${link}${rate.toFixed(0)} files/s · backlog ${formatCount(engine.backlog)} · queued ${formatCount(counts.queued)} · uploaded ${formatCount(counts.uploaded + counts.retained + counts.removed)} · skipped ${formatCount(counts.skipped)} · held ${formatCount(counts.held)} · quarantined ${formatCount(counts.quarantined)}${last}`,
     );
   }, 500);
   const summary = setInterval(() => {
-    if (logger.json) logger.log('info', 'status', countsFields(engine));
-  }, 10_000);
+    if (logger.json) logger.log('info', 'status', statusFields(engine));
+  }, STATUS_EVERY_MS);
 
   await stopRequested;
   // A second Ctrl-C while stopping quits at once; the queue is safe either way.
@@ -108,9 +116,26 @@ export async function runEngine(
   return EXIT.ok;
 }
 
-function countsFields(engine: CaptureEngine): Record<string, unknown> {
+/** How often a JSON run log gets a status line. */
+const STATUS_EVERY_MS = 10_000;
+
+/** A status line's fields: counts by state, then the link (online, or why and since when not) and the last success. */
+function statusFields(engine: CaptureEngine): Record<string, unknown> {
   const counts = engine.queue.counts();
-  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+  const fields: Record<string, unknown> = Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+  const upload = engine.uploadStatus();
+  if (!upload) return fields;
+  const link = engine.linkMemory();
+  const iso = (at: number | undefined) => (at === undefined ? null : new Date(at).toISOString());
+  fields.link = upload.online
+    ? link?.offlineSince
+      ? 'unconfirmed'
+      : 'online'
+    : `paused: ${upload.pausedFor ?? 'offline'}`;
+  if (link?.offlineSince) fields.offlineSince = iso(link.offlineSince);
+  fields.lastSuccess = iso(link?.lastSuccessAt);
+  if (engine.capturePausedReason) fields.capturePaused = engine.capturePausedReason;
+  return fields;
 }
 
 /** States an operator should hear about at once; a refused link may be someone trying to ship a secret. */

@@ -1,8 +1,11 @@
 import { FILE_STATES } from '../../../shared/status.ts';
+import type { ConfigWarning } from '../../engine/config/types.ts';
 import { formatBytes, formatDuration } from '../../engine/config/units.ts';
 import { HEARTBEAT_MS } from '../../engine/engine.ts';
+import { readLinkMemory } from '../../engine/link-memory.ts';
+import { engineHoldsLock, lockHolderPid } from '../../engine/lock.ts';
 import type { CaptureQueue } from '../../engine/queue/queue.ts';
-import { printJson, queueFromArgs } from '../common.ts';
+import { dataDirFromArgs, printJson, queueFromArgs } from '../common.ts';
 import { EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
 import { formatCount, table } from '../output.ts';
@@ -11,7 +14,10 @@ export interface UploadSummary {
   destination: string;
   isLocalDemo: boolean;
   online: boolean;
+  pausedFor?: string;
+  /** Kept across restarts: set while nothing has succeeded since the store stopped answering. */
   offlineSince?: number;
+  /** Kept across restarts. */
   lastSuccessAt?: number;
   lastError?: string;
   bytesPerSecond: number;
@@ -20,39 +26,57 @@ export interface UploadSummary {
 
 export interface EngineLiveness {
   running: boolean;
+  /** How `running` was found: the data folder's lock (exact), or the heartbeat's age when the lock cannot be read. */
+  by: 'lock' | 'heartbeat';
   pid?: number;
   lastSeen?: number;
+  /** Not running, though its last heartbeat said it was: killed, crashed, or the power went. */
+  crashed?: boolean;
   capturePaused?: string;
+  warnings?: ConfigWarning[];
   upload?: UploadSummary;
 }
 
-export function liveness(queue: CaptureQueue, now = Date.now()): EngineLiveness {
+interface Heartbeat {
+  pid: number;
+  at: number;
+  running: boolean;
+  capturePaused?: string;
+  warnings?: ConfigWarning[];
+  upload?: UploadSummary;
+}
+
+/** Whether an engine runs: asked of the OS lock it holds, so a killed engine is "not running" at once. */
+export function liveness(queue: CaptureQueue, dataDir: string, now = Date.now()): EngineLiveness {
   const raw = queue.getMeta('heartbeat');
-  if (!raw) return { running: false };
-  const beat = JSON.parse(raw) as {
-    pid: number;
-    at: number;
-    running: boolean;
-    capturePaused?: string;
-    upload?: UploadSummary;
-  };
-  const fresh = beat.running && now - beat.at < HEARTBEAT_MS * 3;
+  const beat = raw ? (JSON.parse(raw) as Heartbeat) : undefined;
+  const held = engineHoldsLock(dataDir);
+  const running = held ?? (beat?.running === true && now - beat.at < HEARTBEAT_MS * 3);
+  const link = readLinkMemory(queue);
   return {
-    running: fresh,
-    pid: beat.pid,
-    lastSeen: beat.at,
-    capturePaused: beat.capturePaused,
-    upload: beat.upload,
+    running,
+    by: held === undefined ? 'heartbeat' : 'lock',
+    pid: running ? (lockHolderPid(dataDir) ?? beat?.pid) : beat?.pid,
+    lastSeen: beat?.at,
+    crashed: !running && beat?.running === true,
+    capturePaused: beat?.capturePaused,
+    warnings: beat?.warnings,
+    upload: beat?.upload && {
+      ...beat.upload,
+      lastSuccessAt: link.lastSuccessAt ?? beat.upload.lastSuccessAt,
+      offlineSince: link.offlineSince,
+    },
   };
 }
 
 export async function statusCommand(args: CliArgs): Promise<number> {
-  const queue = await queueFromArgs(args);
+  const dataDir = await dataDirFromArgs(args);
+  const queue = await queueFromArgs(args, dataDir);
   try {
     const now = Date.now();
     const counts = queue.counts();
     const oldest = queue.oldestWaiting();
-    const engine = liveness(queue, now);
+    const engine = liveness(queue, dataDir, now);
     const recentProblems = queue
       .changesSince(Math.max(0, queue.lastSeq() - 500), 500)
       .filter((change) => change.kind === 'problem')
@@ -64,15 +88,18 @@ export async function statusCommand(args: CliArgs): Promise<number> {
       const engineLine = engine.running
         ? `running (pid ${engine.pid})`
         : engine.lastSeen
-          ? `not running (last seen ${formatDuration(now - engine.lastSeen)} ago)`
+          ? `not running (${engine.crashed ? 'it stopped without shutting down; ' : ''}last seen ${formatDuration(now - engine.lastSeen)} ago)`
           : 'has never run with this data folder';
+      const how = engine.by === 'heartbeat' ? ' [judged by its heartbeat: the lock file cannot be read]' : '';
       const rows = FILE_STATES.filter((state) => counts[state] > 0).map((state) => [
         state,
         formatCount(counts[state]),
       ]);
-      const lines = [`Engine: ${engineLine}`];
+      const lines = [`Engine: ${engineLine}${how}`];
+      for (const warning of engine.warnings ?? [])
+        lines.push(`WARNING (config ${warning.path}): ${warning.message}`);
       if (engine.running && engine.capturePaused) lines.push(`CAPTURE PAUSED: ${engine.capturePaused}`);
-      if (engine.upload) lines.push(uploadLine(engine.upload, now));
+      if (engine.upload) lines.push(uploadLine(engine.upload, engine.running, now));
       lines.push(`Files: ${formatCount(total)}`, table(rows.length ? rows : [['(none)', '']]));
       if (oldest) {
         lines.push(
@@ -90,16 +117,25 @@ export async function statusCommand(args: CliArgs): Promise<number> {
   }
 }
 
-function uploadLine(upload: UploadSummary, now: number): string {
+function uploadLine(upload: UploadSummary, running: boolean, now: number): string {
   const where = upload.isLocalDemo
     ? 'the LOCAL DEMO STORE (data has not left this machine)'
     : upload.destination;
   const last = upload.lastSuccessAt
     ? `last upload ${formatDuration(now - upload.lastSuccessAt)} ago`
     : 'nothing uploaded yet';
-  if (!upload.online) {
-    const since = upload.offlineSince ? ` for ${formatDuration(now - upload.offlineSince)}` : '';
-    return `Uploads: OFFLINE${since} to ${where}; ${last}${upload.lastError ? `; last error: ${upload.lastError}` : ''}`;
+  const outage = upload.offlineSince
+    ? ` for ${formatDuration(now - upload.offlineSince)} (since ${new Date(upload.offlineSince).toISOString()})`
+    : '';
+  const error = upload.lastError ? `; last error: ${upload.lastError}` : '';
+  if (!running) {
+    const state = upload.offlineSince ? `the store was not answering${outage}` : 'the store answered';
+    return `Uploads (when the engine last ran): ${state} at ${where}; ${last}${error}`;
+  }
+  if (!upload.online) return `Uploads: OFFLINE${outage} to ${where}; ${last}${error}`;
+  if (upload.offlineSince) {
+    // Restarted during an outage and not tried since: the outage is not over until something succeeds.
+    return `Uploads: not re-checked since the engine restarted; ${where} was not answering${outage}; ${last}${error}`;
   }
   const speed = upload.bytesPerSecond > 0 ? `, ${formatBytes(upload.bytesPerSecond)}/s` : '';
   const limit = upload.bandwidthLimit ? ` (limit ${formatBytes(upload.bandwidthLimit)}/s)` : '';

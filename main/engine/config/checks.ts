@@ -7,6 +7,28 @@ import type { CoreConfig } from './types.ts';
 export function checkConfig(config: CoreConfig, issues: IssueList): void {
   checkFolders(config, issues);
   checkInspect(config, issues);
+  checkRules(config, issues);
+}
+
+/**
+ * No rules sends every file to the default action, which is "skip" unless set: a site that
+ * captures nothing, silently. Refused unless the default action is written out, then only warned.
+ */
+function checkRules(config: CoreConfig, issues: IssueList): void {
+  if (config.rules.length > 0) return;
+  const { action, reason } = config.defaultAction;
+  if (config.raw.defaultAction === undefined) {
+    issues.add(
+      '/rules',
+      'there are no rules, so every file would get the default action "skip": kept on this machine, never uploaded.',
+      'Add rules, e.g. "rules: [{ name: images, when: { contentType: image/* }, action: upload }]", or, if every file should be treated alike, say so with an explicit default action, e.g. "defaultAction: { action: upload }".',
+    );
+    return;
+  }
+  config.warnings.push({
+    path: '/rules',
+    message: `There are no rules: every file gets the default action "${action}" (${reason}).`,
+  });
 }
 
 const isInside = (child: string, parent: string): boolean => {

@@ -1,5 +1,9 @@
 /** Wording shared by schema errors and the checks after it, so one mistake reads the same everywhere. */
 
+/** The unit rule in one sentence, for hints and schema descriptions (parsed in units.ts). */
+export const UNIT_RULE =
+  'K, M, G and T are 1024-based with or without B or iB: "4M" = "4MB" = "4MiB" = 4,194,304 bytes.';
+
 export interface Problem {
   message: string;
   hint: string;
@@ -16,7 +20,7 @@ export function show(value: unknown): string {
 
 export const notASize = (value: unknown): Problem => ({
   message: `${show(value)} is not a size.`,
-  hint: 'Use bytes or a string like "4KiB", "10MB".',
+  hint: `Use bytes or a string like "4KiB", "10MB". ${UNIT_RULE}`,
 });
 
 export const notADuration = (value: unknown): Problem => ({

@@ -136,5 +136,6 @@ function applyDefaults(doc: EngineConfig, source: string, baseDir: string, issue
     defaultKey: doc.defaultKey ?? DEFAULT_KEY_TEMPLATE,
     durability: doc.durability ?? 'normal',
     raw: { ...doc, rules: doc.rules ?? [] },
+    warnings: [],
   };
 }

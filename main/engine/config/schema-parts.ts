@@ -1,3 +1,4 @@
+import { UNIT_RULE } from './messages.ts';
 import { DURATION_PATTERN, SIZE_PATTERN } from './patterns.ts';
 
 /** Builders for the JSON Schema fragments of every config section, so they all read and check alike. */
@@ -16,7 +17,7 @@ export const sizeSchema = (description: string, examples = '"4KiB", "10MB", "5Gi
   type: ['number', 'string'],
   minimum: 0,
   pattern: SIZE_PATTERN,
-  description: `${description} Bytes, or a string like ${examples}.`,
+  description: `${description} Bytes, or a string like ${examples}. ${UNIT_RULE}`,
 });
 
 export const durationSchema = (

@@ -55,6 +55,14 @@ export interface ResolvedConfig {
   retention: RetentionSettings;
   /** The document as written. */
   raw: EngineConfig;
+  /** Accepted but worth saying loudly (validate, run and status print them). */
+  warnings: ConfigWarning[];
+}
+
+export interface ConfigWarning {
+  /** JSON pointer to the field concerned. */
+  path: string;
+  message: string;
 }
 
 export const DEFAULT_KEY_TEMPLATE = '{site}/{device}/{yyyy}/{mm}/{dd}/{path}';

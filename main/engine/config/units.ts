@@ -1,20 +1,14 @@
-/** Parse human sizes and durations used in config files: "4KiB", "10 MB", "30s", "2h", "7d". */
+/**
+ * Sizes, rates and durations as written in config files and on the command line.
+ *
+ * The one rule for sizes and rates: K, M, G and T are 1024-based whether written alone, with B,
+ * or with iB, so "4M" = "4MB" = "4MiB" = 4,194,304 bytes, as a file size and as a bandwidth
+ * (then per second). A plain number is bytes (bytes per second). Rates may also be given in
+ * bits, the way link speeds are quoted: "10Mbit" = 10,000,000 bits = 1,250,000 bytes per second.
+ */
 
-const SIZE_UNITS: Record<string, number> = {
-  b: 1,
-  k: 1000,
-  kb: 1000,
-  m: 1000 ** 2,
-  mb: 1000 ** 2,
-  g: 1000 ** 3,
-  gb: 1000 ** 3,
-  t: 1000 ** 4,
-  tb: 1000 ** 4,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4,
-};
+const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const DECIMAL: Record<string, number> = { '': 1, k: 1000, m: 1000 ** 2, g: 1000 ** 3, t: 1000 ** 4 };
 
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
@@ -27,14 +21,40 @@ const DURATION_UNITS: Record<string, number> = {
   w: 7 * 86_400_000,
 };
 
+const NUMBER_AND_UNIT = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i;
+
+/** Bytes for one size unit ("", "b", "k", "kb", "kib", …), or undefined. */
+function sizeFactor(unit: string): number | undefined {
+  const match = /^([kmgt]?)(i?b)?$/.exec(unit.toLowerCase());
+  if (!match) return undefined;
+  const [, prefix = '', suffix] = match;
+  if (prefix === '' && suffix === 'ib') return undefined; // "4 iB" is no unit
+  return BINARY[prefix];
+}
+
 /** Returns bytes, or undefined when the value is not a size. Plain numbers are bytes. */
 export function parseSize(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
   if (typeof value !== 'string') return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const match = NUMBER_AND_UNIT.exec(value);
+  const factor = match ? sizeFactor(match[2] ?? '') : undefined;
+  return match && factor !== undefined ? Math.floor(Number(match[1]) * factor) : undefined;
+}
+
+/**
+ * Returns bytes per second for a rate: a size per second ("512k", "4M", "4MiB/s") or bits per
+ * second ("10Mbit", "100 kbit/s"); undefined when the text is not a rate.
+ */
+export function parseByteRate(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)(?:\/s)?\s*$/i.exec(text);
   if (!match) return undefined;
-  const unit = (match[2] ?? '').toLowerCase() || 'b';
-  const factor = SIZE_UNITS[unit];
+  const unit = (match[2] ?? '').toLowerCase();
+  const bits = /^([kmgt]?)bits?$/.exec(unit);
+  if (bits) {
+    const factor = DECIMAL[bits[1] ?? ''];
+    return factor === undefined ? undefined : Math.floor((Number(match[1]) * factor) / 8);
+  }
+  const factor = sizeFactor(unit);
   return factor === undefined ? undefined : Math.floor(Number(match[1]) * factor);
 }
 
@@ -42,7 +62,7 @@ export function parseSize(value: unknown): number | undefined {
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const match = NUMBER_AND_UNIT.exec(value);
   if (!match) return undefined;
   const unit = (match[2] ?? '').toLowerCase() || 'ms';
   const factor = DURATION_UNITS[unit];
@@ -59,6 +79,21 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A size as validate explains it: "4 MiB (4,194,304 bytes)". */
+export function describeBytes(bytes: number): string {
+  const exact = `${bytes.toLocaleString('en-US')} bytes`;
+  if (bytes < 1024) return exact;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const rounded = Number.isInteger(value) ? String(value) : `${Number(value.toFixed(2))}`;
+  return `${rounded} ${units[unit]} (${exact})`;
 }
 
 export function formatDuration(ms: number): string {

@@ -1,8 +1,10 @@
 /**
  * Bandwidth limits in rclone's notation: "off", "512k", "10M", "1.5M", plain bytes/s, or a
  * timetable of "[Day-]HH:MM,LIMIT" entries such as "08:00,512k 18:00,off" (every day) or
- * "Mon-08:00,512k Sat-00:00,off" (weekly). Units are 1024-based, as in rclone.
+ * "Mon-08:00,512k Sat-00:00,off" (weekly). Units are 1024-based, as in rclone, and as sizes are.
  */
+
+import { parseByteRate } from '../config/units.ts';
 
 /** A bad bandwidth spec: `message` says what is wrong, `hint` how to write it. */
 export class BandwidthSpecError extends Error {
@@ -15,21 +17,7 @@ export class BandwidthSpecError extends Error {
 }
 
 const FORMAT_HINT =
-  'Use "off", a rate like "512k", "10M" or "1.5M" (bytes per second, 1024-based), or a timetable like "08:00,512k 18:00,off" or "Mon-08:00,512k Sat-00:00,off".';
-
-const RATE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-  gib: 1024 ** 3,
-};
+  'Use "off", a rate like "512k", "10M" or "1.5M" (bytes per second, 1024-based; "10Mbit" for bits), or a timetable like "08:00,512k 18:00,off" or "Mon-08:00,512k Sat-00:00,off".';
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const FULL_DAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
@@ -40,12 +28,9 @@ const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
 export function parseRate(text: string): number | undefined {
   const trimmed = text.trim();
   if (/^(off|unlimited|none)$/i.test(trimmed)) return undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)(?:\/s)?$/i.exec(trimmed);
-  const factor = match ? RATE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
-  if (!match || factor === undefined) {
-    throw new BandwidthSpecError(`"${text}" is not a bandwidth limit.`);
-  }
-  const bytes = Math.floor(Number(match[1]) * factor);
+  // Same units as sizes (config/units.ts): one rule for both.
+  const bytes = parseByteRate(trimmed);
+  if (bytes === undefined) throw new BandwidthSpecError(`"${text}" is not a bandwidth limit.`);
   if (bytes < 1) {
     throw new BandwidthSpecError(
       `"${text}" would stop uploads altogether.`,

@@ -38,6 +38,8 @@ export interface ConnectivityOptions {
   random: () => number;
   /** Called on every change of online/offline or of the reason; `downForMs` is set when back online. */
   onChange: (downForMs: number | undefined) => void;
+  /** The outage the last run saw, unresolved when it stopped: kept until something succeeds. */
+  offlineSinceBeforeRestart?: number;
 }
 
 /**
@@ -57,14 +59,17 @@ export class Connectivity {
   private inProgress: Promise<UploadError | undefined> | undefined;
   private controller = new AbortController();
 
+  private unresolvedOutageSince: number | undefined;
+
   constructor(options: ConnectivityOptions) {
     this.options = options;
+    this.unresolvedOutageSince = options.offlineSinceBeforeRestart;
   }
 
   /** Stops starting uploads and begins probing (if not already). */
   pause(reason: PauseReason, message: string): void {
     const changed = this.online || this.pausedFor !== reason;
-    if (this.online) this.offlineSince = this.options.now();
+    if (this.online) this.offlineSince = this.unresolvedOutageSince ?? this.options.now();
     this.online = false;
     this.pausedFor = reason;
     this.lastError = message;
@@ -74,6 +79,7 @@ export class Connectivity {
 
   /** Evidence that the store works (a probe or an upload succeeded). */
   markOnline(): void {
+    this.unresolvedOutageSince = undefined;
     if (this.online) return;
     const downForMs = this.options.now() - (this.offlineSince ?? this.options.now());
     this.online = true;

@@ -43,6 +43,8 @@ export interface UploaderContext {
   onUploaded?: (record: FileRecord) => void;
   /** Where each capture's prediction sidecar is, to upload it beside the capture; absent: sidecars stay local. */
   sidecars?: SidecarLocator;
+  /** What the last run knew of the link (last success, an unresolved outage), so a restart keeps it. */
+  linkBeforeRestart?: { lastSuccessAt?: number; offlineSince?: number };
 }
 
 /** What happens to the local copy once its upload is recorded (RetentionManager implements it). */
@@ -163,6 +165,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.now = ctx.now ?? Date.now;
     this.random = ctx.random ?? Math.random;
     this.limiter = new BandwidthLimiter(settings.bandwidth);
+    this.lastSuccessAt = ctx.linkBeforeRestart?.lastSuccessAt;
     this.connectivity = new Connectivity({
       probe: (signal) => destination.probe(signal),
       intervalMs: settings.offlineProbeIntervalMs,
@@ -170,6 +173,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       now: this.now,
       random: this.random,
       onChange: (downForMs) => this.connectivityChanged(downForMs),
+      offlineSinceBeforeRestart: ctx.linkBeforeRestart?.offlineSince,
     });
   }
 
