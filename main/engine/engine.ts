@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { ResolvedConfig } from './config/types.ts';
 import { createInspector, type Inspector } from './inspect/index.ts';
+import { defaultInspectWorkers } from './inspect/worker-pool.ts';
 import { type LinkMemory, LinkRecorder, readLinkMemory } from './link-memory.ts';
 import { acquireDataDirLock } from './lock.ts';
 import { Pipeline } from './pipeline.ts';
@@ -42,6 +43,8 @@ export interface EngineOptions {
   queue?: CaptureQueue;
   /** false: capture only (watch → decide → queue), no uploader or retention. The capture benchmark uses it. */
   transfer?: boolean;
+  /** Inspection worker threads (0: inspect on the main thread). Default: one per core, at most 4. */
+  inspectWorkers?: number;
 }
 
 export const HEARTBEAT_MS = 2000;
@@ -59,6 +62,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   private readonly now: () => number;
   private readonly ownsQueue: boolean;
   private readonly transfer: boolean;
+  private readonly inspectWorkers: number;
   private inspector?: Inspector;
   private rules?: CompiledRules;
   private pipeline?: Pipeline;
@@ -82,6 +86,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.now = options.now ?? Date.now;
     this.ownsQueue = !options.queue;
     this.transfer = options.transfer ?? true;
+    this.inspectWorkers = options.inspectWorkers ?? defaultInspectWorkers();
     this.releaseLock = acquireDataDirLock(config.dataDir);
     this.queue =
       options.queue ?? new CaptureQueue(queuePath(config), { durability: config.durability, now: this.now });
@@ -93,7 +98,10 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     // A limit set at run time lasts until restart; the config's limit applies from start.
     this.bandwidthRequestSeenAt = this.startedAt;
     this.rules = compileRules(this.config);
-    this.inspector = await createInspector(this.config.inspect, { folders: this.config.folders });
+    this.inspector = await createInspector(this.config.inspect, {
+      folders: this.config.folders,
+      workers: this.inspectWorkers,
+    });
     this.pipeline = new Pipeline(this.config, this.queue, this.inspector, this.rules, {
       now: this.now,
       report: (message) => this.recordUnexpected('pipeline', message),
@@ -235,6 +243,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.watcher?.stop();
     await this.reconciler?.idle();
     await this.pipeline?.stop();
+    await this.inspector?.close();
     await this.uploader?.stop();
     await this.retention?.stop();
     await this.destination?.close();

@@ -11,7 +11,6 @@ import type { CompiledRules } from './rules/index.ts';
 
 const BATCH = 256;
 const ARRIVAL_WINDOW_MS = 5;
-const INSPECT_CONCURRENCY = 16;
 /** A batch or a row the queue could not store is tried again after this, doubling up to the cap. */
 const COMMIT_RETRY_MS = 5_000;
 const COMMIT_RETRY_CAP_MS = 10 * 60_000;
@@ -180,27 +179,48 @@ export class Pipeline {
     return this.work.length;
   }
 
-  /** Never rejects: a batch the queue refuses is reported and tried again later. */
+  /**
+   * Never rejects: a batch the queue refuses is reported and tried again later. The next batch is
+   * already being read (by the inspection workers) while this one is committed, so both cores work.
+   */
   private async drain(): Promise<void> {
-    while (this.work.length > 0 && !this.stopped) {
-      const ids = this.work.splice(0, BATCH);
-      for (const id of ids) {
-        this.queued.delete(id);
-        this.inFlight.add(id);
-      }
-      try {
-        this.commit(await this.inspectAll(ids));
-      } catch (error) {
-        // Nothing of the batch was stored (the transaction rolled back): the files keep their state.
-        this.report(
-          `Could not record the decisions for ${ids.length} files: ${messageOf(error)}; trying again in ${COMMIT_RETRY_MS / 1000} s`,
-        );
-        this.retryLater(ids, COMMIT_RETRY_MS);
-      } finally {
-        for (const id of ids) this.inFlight.delete(id);
-      }
+    let current = this.startBatch();
+    while (current) {
+      const outcomes = await current.outcomes;
+      const next = this.stopped ? undefined : this.startBatch();
+      this.commitBatch(current.ids, outcomes);
       // Let watcher events and timers in between batches.
       await new Promise((resolve) => setImmediate(resolve));
+      current = next ?? (this.stopped ? undefined : this.startBatch());
+    }
+  }
+
+  /** Takes the next batch off the work list and starts inspecting it. */
+  private startBatch(): { ids: number[]; outcomes: Promise<Outcome[] | Error> } | undefined {
+    if (this.work.length === 0) return undefined;
+    const ids = this.work.splice(0, BATCH);
+    for (const id of ids) {
+      this.queued.delete(id);
+      this.inFlight.add(id);
+    }
+    const outcomes = this.inspectAll(ids).catch((error: unknown) =>
+      error instanceof Error ? error : new Error(String(error)),
+    );
+    return { ids, outcomes };
+  }
+
+  private commitBatch(ids: number[], outcomes: Outcome[] | Error): void {
+    try {
+      if (outcomes instanceof Error) throw outcomes;
+      this.commit(outcomes);
+    } catch (error) {
+      // Nothing of the batch was stored (the transaction rolled back): the files keep their state.
+      this.report(
+        `Could not record the decisions for ${ids.length} files: ${messageOf(error)}; trying again in ${COMMIT_RETRY_MS / 1000} s`,
+      );
+      this.retryLater(ids, COMMIT_RETRY_MS);
+    } finally {
+      for (const id of ids) this.inFlight.delete(id);
     }
   }
 
@@ -213,7 +233,7 @@ export class Pipeline {
         outcomes[index] = await this.inspectOne(ids[index]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, ids.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.inspector.parallel, ids.length) }, worker));
     return outcomes;
   }
 

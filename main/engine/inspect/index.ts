@@ -1,16 +1,14 @@
-import { isUtf8 } from 'node:buffer';
 import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import type { ResolvedInspect } from '../config/types.ts';
-import { type ConfinedFolder, type Confinement, confinementFor } from './confine.ts';
-import { isTextLike, sniffContentType, withoutCutCharacter } from './content-type.ts';
-import { readExif } from './exif.ts';
-import { healthTags } from './health.ts';
-import { detectPii, validatePiiConfig } from './pii.ts';
+import { type ConfinedFolder, confinementFor } from './confine.ts';
+import { type Examined, examineFile } from './examine.ts';
+import { validatePiiConfig } from './pii.ts';
 import type { InspectorPlugin, PluginContext } from './plugin-types.ts';
 import { loadPlugins, runPlugins } from './plugins.ts';
-import { confirmUnchanged, readOnce } from './read-once.ts';
+import { confirmUnchanged } from './read-once.ts';
 import { readSidecar, SidecarPattern } from './sidecar.ts';
 import { sidecarOwnerPrefixes } from './sidecar-owners.ts';
+import { InspectPool } from './worker-pool.ts';
 
 export { isTextLike, sniffContentType } from './content-type.ts';
 export { InspectFailure, type InspectFailureKind } from './errors.ts';
@@ -35,6 +33,10 @@ export interface Inspector {
   sidecarOwnerPrefixes(sidecarAbsPath: string): string[];
   /** Reads the file's sidecar alone: for predictions that arrive after the file was inspected. */
   readSidecarOf(target: InspectTarget): Promise<SidecarFindings>;
+  /** How many inspect() calls are worth keeping in flight at once. */
+  readonly parallel: number;
+  /** Stops the inspection workers, if any. */
+  close(): Promise<void>;
 }
 
 export interface SidecarFindings {
@@ -42,103 +44,64 @@ export interface SidecarFindings {
   warnings: string[];
 }
 
-const utf8 = new TextDecoder('utf-8');
-
-function decodeText(bytes: Buffer): string {
-  const whole = withoutCutCharacter(bytes);
-  // Not UTF-8 is most often Latin-1 (old CSV exports); decoding it so keeps digits and @ intact.
-  return isUtf8(whole) ? utf8.decode(whole) : bytes.toString('latin1');
-}
-
+/** Plugins run here, on the thread that loaded them, after the file was examined (maybe in a worker). */
 async function inspectFile(
   target: InspectTarget,
-  cfg: ResolvedInspect,
-  sidecars: SidecarPattern,
   plugins: InspectorPlugin[],
-  confine: Confinement,
+  examine: (target: InspectTarget) => Promise<Examined>,
 ): Promise<Inspection> {
-  const sidecarSource = sidecars.matches(target.relPath) ? undefined : sidecars.relPathFor(target.relPath);
-  // Looked up while the file itself is being read: a missing sidecar costs no extra wait.
-  const sidecarRead = sidecarSource
-    ? readSidecar(sidecars.pathFor(target.absPath), sidecarSource, confine).catch((err: Error) => ({
-        predictions: undefined,
-        warnings: [`sidecar ${sidecarSource}: ${err.message}`],
-      }))
-    : undefined;
-
-  const wantsText = cfg.pii.enabled || plugins.length > 0;
-  let sniffed = sniffContentType(new Uint8Array(0), target.relPath);
-  const file = await readOnce(target.absPath, {
-    confine,
-    maxFileSize: cfg.maxFileSize,
-    textBytesFor(head) {
-      sniffed = sniffContentType(head, target.relPath);
-      return wantsText && isTextLike(sniffed.contentType) ? cfg.pii.maxScanBytes : 0;
-    },
-  });
-
-  // Without plugins nothing below touches the file again, so the final check can run alongside
-  // the in-memory work; plugins may read the file themselves, so then it waits until they finish.
-  const unchanged = plugins.length === 0 ? confirmUnchanged(target.absPath, file) : undefined;
-  unchanged?.catch(() => {});
-
-  const inspection: Inspection = {
-    size: file.size,
-    mtimeMs: file.mtimeMs,
-    sha256: file.sha256,
-    contentType: sniffed.contentType,
-    contentTypeSource: sniffed.source,
-    tags: healthTags({ fileName: target.relPath, size: file.size, ...sniffed, tail: file.tail }),
-    warnings: [],
+  const examined = await examine(target);
+  if (plugins.length === 0) return examined.inspection;
+  const { inspection } = examined;
+  const ctx: PluginContext = {
+    absPath: target.absPath,
+    relPath: target.relPath,
+    folderId: target.folderId,
+    size: inspection.size,
+    contentType: inspection.contentType,
+    head: examined.head ?? new Uint8Array(0),
   };
-  if (file.birthtimeMs > 0) inspection.birthtimeMs = file.birthtimeMs;
-
-  if (file.size > 0) {
-    const { exif, warnings } = await readExif(file.head, sniffed.contentType, file.size <= file.head.length);
-    if (exif) inspection.exif = exif;
-    inspection.warnings.push(...warnings);
-  }
-
-  const text = file.text ? decodeText(file.text) : undefined;
-  if (text !== undefined && cfg.pii.enabled) Object.assign(inspection.tags, detectPii(text, cfg.pii));
-
-  if (sidecarRead) {
-    const { predictions, warnings } = await sidecarRead;
-    if (predictions) inspection.predictions = predictions;
-    inspection.warnings.push(...warnings);
-  }
-
-  if (plugins.length > 0) {
-    const ctx: PluginContext = {
-      absPath: target.absPath,
-      relPath: target.relPath,
-      folderId: target.folderId,
-      size: file.size,
-      contentType: sniffed.contentType,
-      head: file.head,
-    };
-    if (text !== undefined) ctx.text = text;
-    await runPlugins(plugins, ctx, inspection);
-  }
-
-  await (unchanged ?? confirmUnchanged(target.absPath, file));
+  if (examined.text !== undefined) ctx.text = examined.text;
+  await runPlugins(plugins, ctx, inspection);
+  // Plugins may read the file themselves: it must still be the file that was examined.
+  await confirmUnchanged(target.absPath, examined.identity);
   return inspection;
 }
+
+/** Files inspected at once when workers do the reading (each worker keeps its own reads in flight). */
+const POOLED_PARALLEL = 256;
+/** Files inspected at once on the main thread, and with plugins (user code) in the loop. */
+const IN_PROCESS_PARALLEL = 16;
 
 /**
  * Builds an inspector from the resolved config; loads plugins (paths relative to baseDir, default
  * cwd). `folders` gives each capture folder's `symlinks` setting (default: links must stay inside).
+ * `workers` > 0 reads, hashes and scans files in that many worker threads (the engine does; tests
+ * and dry runs inspect in process). close() stops them.
  */
 export async function createInspector(
   cfg: ResolvedInspect,
-  opts: { baseDir?: string; folders?: readonly ConfinedFolder[] } = {},
+  opts: { baseDir?: string; folders?: readonly ConfinedFolder[]; workers?: number } = {},
 ): Promise<Inspector> {
   validatePiiConfig(cfg.pii);
   const sidecars = new SidecarPattern(cfg.sidecarPattern);
   const plugins = await loadPlugins(cfg.plugins, opts.baseDir ?? process.cwd());
-  const folders = new Map((opts.folders ?? []).map((folder) => [folder.id, folder]));
+  const folderList = (opts.folders ?? []).map(({ id, path, symlinks }) => ({ id, path, symlinks }));
+  const folders = new Map(folderList.map((folder) => [folder.id, folder]));
+  const forPlugins = plugins.length > 0;
+  const inProcess = (target: InspectTarget) =>
+    examineFile(target, cfg, sidecars, confinementFor(folders, target), forPlugins);
+  const pool =
+    (opts.workers ?? 0) > 0
+      ? new InspectPool(opts.workers ?? 0, { inspect: cfg, folders: folderList, forPlugins }, inProcess)
+      : undefined;
+  // Only the target's own fields travel to a worker (callers pass whole queue records).
+  const examine = pool
+    ? ({ folderId, absPath, relPath }: InspectTarget) => pool.examine({ folderId, absPath, relPath })
+    : inProcess;
   return {
-    inspect: (target) => inspectFile(target, cfg, sidecars, plugins, confinementFor(folders, target)),
+    parallel: pool && !forPlugins ? POOLED_PARALLEL : IN_PROCESS_PARALLEL,
+    inspect: (target) => inspectFile(target, plugins, examine),
     isSidecar: (relPath) => sidecars.matches(relPath),
     sidecarPathFor: (absPath) => sidecars.pathFor(absPath),
     sidecarOwnerPrefixes: (sidecarAbsPath) => sidecarOwnerPrefixes(cfg.sidecarPattern, sidecarAbsPath),
@@ -147,6 +110,9 @@ export async function createInspector(
       return readSidecar(sidecars.pathFor(target.absPath), source, confinementFor(folders, target)).catch(
         (err: Error) => ({ warnings: [`sidecar ${source}: ${err.message}`] }),
       );
+    },
+    close: async () => {
+      await pool?.close();
     },
   };
 }

@@ -35,17 +35,52 @@ export interface ReadOptions {
 }
 
 // Callback fs wrapped by hand: FileHandle objects cost measurable time per small file.
-const open = (path: string, flags: number) =>
-  new Promise<number>((resolve, reject) =>
-    fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd))),
-  );
-const fstat = (fd: number) =>
-  new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st))));
+const callbackIo = {
+  open: (path: string, flags: number) =>
+    new Promise<number>((resolve, reject) =>
+      fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(fd))),
+    ),
+  fstat: (fd: number) =>
+    new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st)))),
+  read: (fd: number, buf: Buffer, offset: number, length: number, position: number) =>
+    new Promise<number>((resolve, reject) =>
+      fs.read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))),
+    ),
+  close: (fd: number) => new Promise<void>((resolve) => fs.close(fd, () => resolve())),
+  stat: (path: string) => fs.promises.stat(path),
+};
+
+/** Runs a blocking call; its result or error arrives as a settled promise. */
+function settled<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+// Inspection worker threads read with blocking calls: the thread has nothing else to do, and a small
+// file then costs a few system calls instead of five hops through libuv's thread pool and back.
+const blockingIo: typeof callbackIo = {
+  open: (path, flags) => settled(() => fs.openSync(path, flags)),
+  fstat: (fd) => settled(() => fs.fstatSync(fd)),
+  read: (fd, buf, offset, length, position) => settled(() => fs.readSync(fd, buf, offset, length, position)),
+  close: (fd) => settled(() => fs.closeSync(fd)).catch(() => undefined),
+  stat: (path) => settled(() => fs.statSync(path)),
+};
+
+let io = callbackIo;
+
+/** For inspection worker threads only: from now on files are read with blocking calls. */
+export function readWithBlockingCalls(): void {
+  io = blockingIo;
+}
+
+const open = (path: string, flags: number) => io.open(path, flags);
+const fstat = (fd: number) => io.fstat(fd);
 const read = (fd: number, buf: Buffer, offset: number, length: number, position: number) =>
-  new Promise<number>((resolve, reject) =>
-    fs.read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))),
-  );
-const close = (fd: number) => new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+  io.read(fd, buf, offset, length, position);
+const close = (fd: number) => io.close(fd);
 
 // O_NONBLOCK keeps a FIFO dropped into a capture folder from hanging the open; it is rejected below.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
@@ -195,7 +230,7 @@ export async function readOnce(absPath: string, opts: ReadOptions): Promise<File
 export async function confirmUnchanged(absPath: string, before: FileIdentity): Promise<void> {
   let now: fs.Stats;
   try {
-    now = await fs.promises.stat(absPath);
+    now = await io.stat(absPath);
   } catch (err) {
     throw toInspectFailure(err, absPath);
   }
