@@ -1,5 +1,7 @@
+import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { addFiles, bounceEngine, startEngine, stopEngine } from './tests/support/ui-engine-fixture.ts';
 
 // Debian's Chromium (installed by build/ensure-system-packages.sh); Playwright never downloads a browser here.
 const CHROMIUM = process.env['EDGE_CAPTURE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -29,6 +31,20 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Must match the renderer's build (React's JSX transform).
+        plugins: [react()],
+        // Pre-bundled up front: discovering them mid-run makes Vite reload the page and fail the file.
+        optimizeDeps: {
+          include: [
+            'react',
+            'react/jsx-dev-runtime',
+            'react-dom',
+            'react-dom/client',
+            '@tanstack/react-virtual',
+            'valibot',
+            'vitest-browser-react',
+          ],
+        },
         test: {
           name: 'ui',
           include: ['tests/ui/**/*.test.{ts,tsx}'],
@@ -43,6 +59,8 @@ export default defineConfig({
               },
             }),
             instances: [{ browser: 'chromium' }],
+            // Run in the Vitest process: a real engine host on loopback for the UI to talk to.
+            commands: { startEngine, addFiles, bounceEngine, stopEngine },
           },
         },
       },

@@ -8,7 +8,7 @@ import type { QueueChange } from '../engine/queue/types.ts';
 export interface HostedEngine {
   readonly queue: Pick<
     CaptureQueue,
-    'counts' | 'list' | 'changesSince' | 'lastSeq' | 'get' | 'transaction' | 'transition'
+    'counts' | 'list' | 'changesSince' | 'history' | 'lastSeq' | 'get' | 'transaction' | 'transition'
   >;
   on(event: 'change', listener: (changes: QueueChange[]) => void): unknown;
   off(event: 'change', listener: (changes: QueueChange[]) => void): unknown;

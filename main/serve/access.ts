@@ -40,6 +40,8 @@ export interface AccessPolicy {
   allowedHosts: ReadonlySet<string>;
   /** Set when the server listens beyond loopback. */
   token?: string;
+  /** Other origins whose pages may call this server (a UI development server, say). */
+  extraOrigins?: ReadonlySet<string>;
 }
 
 /** Host names a browser may use for a server bound to `address:port`. */
@@ -66,12 +68,9 @@ export function checkAccess(request: IncomingMessage, policy: AccessPolicy): Acc
   if (!policy.allowedHosts.has(host)) {
     return { status: 421, message: `Host "${host}" is not this server. Open it by its own address.` };
   }
-  const origin = request.headers.origin;
-  if (
-    origin !== undefined &&
-    origin.toLowerCase() !== `http://${host}` &&
-    origin.toLowerCase() !== `https://${host}`
-  ) {
+  const origin = request.headers.origin?.toLowerCase();
+  const ownOrigin = origin === `http://${host}` || origin === `https://${host}`;
+  if (origin !== undefined && !ownOrigin && !policy.extraOrigins?.has(origin)) {
     return { status: 403, message: 'Requests from other web sites are refused.' };
   }
   if (policy.token && !sameSecret(presentedToken(request), policy.token)) {

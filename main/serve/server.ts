@@ -31,6 +31,8 @@ export interface ServeOptions {
   token?: string;
   /** Other names the server is reached by (e.g. the gateway's DNS name), for the Host check. */
   hostNames?: readonly string[];
+  /** Other origins allowed to call (e.g. `http://localhost:5173` while developing the UI). */
+  allowedOrigins?: readonly string[];
 }
 
 export interface RunningServer {
@@ -47,7 +49,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       `Listening on ${address} needs an access token; only 127.0.0.1 may be served without one.`,
     );
   }
-  const policy: { current: AccessPolicy } = { current: { allowedHosts: new Set(), token: options.token } };
+  const policy: { current: AccessPolicy } = {
+    current: {
+      allowedHosts: new Set(),
+      token: options.token,
+      extraOrigins: new Set((options.allowedOrigins ?? []).map((origin) => origin.toLowerCase())),
+    },
+  };
   const serveStatic = existsSync(options.staticDir)
     ? sirv(options.staticDir, { single: true, dotfiles: false, etag: true })
     : undefined;

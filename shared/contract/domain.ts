@@ -32,6 +32,31 @@ export const fileSummarySchema = v.object({
 });
 export type FileSummary = v.InferOutput<typeof fileSummarySchema>;
 
+/** Everything the detail panel shows about one file. */
+export const fileDetailSchema = v.object({
+  ...fileSummarySchema.entries,
+  absPath: v.string(),
+  mtimeMs: epochMs,
+  sha256: v.optional(v.string()),
+  tags: v.record(v.string(), v.number()),
+  warnings: v.array(v.string()),
+  predictions: v.optional(
+    v.object({
+      modelVersion: v.optional(v.string()),
+      items: v.array(v.object({ label: v.string(), score: v.number() })),
+    }),
+  ),
+  decision: v.optional(
+    v.object({
+      action: v.string(),
+      rule: v.string(),
+      reason: v.string(),
+      trace: v.array(v.object({ rule: v.string(), matched: v.boolean(), because: v.string() })),
+    }),
+  ),
+});
+export type FileDetail = v.InferOutput<typeof fileDetailSchema>;
+
 /** One entry of the change log: the UI follows these and catches up from `seq` after reconnecting. */
 export const queueChangeSchema = v.object({
   seq: seqSchema,

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import {
+  fileDetailSchema,
   fileStateSchema,
   fileSummarySchema,
   idSchema,
@@ -28,6 +29,10 @@ export const REQUESTS = {
       order: v.optional(v.picklist(['newest', 'oldest'])),
     }),
     result: v.object({ items: v.array(fileSummarySchema), nextCursor: v.optional(v.string()) }),
+  },
+  'queue.item': {
+    params: v.strictObject({ id: idSchema }),
+    result: v.object({ file: v.nullable(fileDetailSchema), history: v.array(queueChangeSchema) }),
   },
   'queue.changesSince': {
     params: v.strictObject({

@@ -13,13 +13,15 @@ export default class ClosingLineReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of testModules) {
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed += 1;
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed += 1;
-        else if (state === 'failed') failed += 1;
+        else if (state === 'failed') failedHere += 1;
         else skipped += 1;
       }
+      // A file that failed outside any test (a hook, an import) counts as one failure.
+      failed += failedHere === 0 && module.state() === 'failed' ? 1 : failedHere;
     }
     failed += unhandledErrors.length;
     process.stdout.write(

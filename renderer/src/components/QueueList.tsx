@@ -1,0 +1,116 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { type KeyboardEvent, useEffect, useRef } from 'react';
+import type { LoadedList } from '../state/queue-list.ts';
+import { formatAgo, formatBytes, stateLabel } from './format.ts';
+
+const ROW_HEIGHT = 52;
+
+interface Props {
+  list: LoadedList;
+  selectedId: number | undefined;
+  emptyText: string;
+  onSelect(id: number): void;
+  onNeedMore(): void;
+}
+
+/**
+ * A virtualized list: only the rows on screen exist in the DOM, so 100,000 queued files scroll as
+ * smoothly as ten. The row after the last loaded one asks for the next page.
+ */
+export function QueueList({ list, selectedId, emptyText, onSelect, onNeedMore }: Props) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const more = !list.complete && list.nextCursor !== undefined;
+  const virtualizer = useVirtualizer({
+    count: list.items.length + (more ? 1 : 0),
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  });
+  const rows = virtualizer.getVirtualItems();
+  const lastIndex = rows.at(-1)?.index ?? -1;
+
+  useEffect(() => {
+    if (more && lastIndex >= list.items.length - 1) onNeedMore();
+  }, [more, lastIndex, list.items.length, onNeedMore]);
+
+  const selectedIndex = list.items.findIndex((item) => item.id === selectedId);
+  const onKeyDown = (event: KeyboardEvent) => {
+    const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 }[event.key];
+    if (step === undefined || list.items.length === 0) return;
+    event.preventDefault();
+    const next = Math.min(
+      Math.max((selectedIndex < 0 ? -1 : selectedIndex) + step, 0),
+      list.items.length - 1,
+    );
+    const item = list.items[next];
+    if (item) {
+      onSelect(item.id);
+      virtualizer.scrollToIndex(next, { align: 'auto' });
+    }
+  };
+
+  if (list.items.length === 0 && list.complete) {
+    return <p className="empty">{emptyText}</p>;
+  }
+  return (
+    <div
+      ref={scroller}
+      className="queue-list"
+      // Virtualization depends on the list scrolling inside its own box: kept here, not only in CSS.
+      style={{ height: '100%', overflow: 'auto', contain: 'strict' }}
+      role="listbox"
+      aria-label="Files"
+      tabIndex={0}
+      aria-activedescendant={selectedId ? `file-${selectedId}` : undefined}
+      onKeyDown={onKeyDown}
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {rows.map((row) => {
+          const item = list.items[row.index];
+          const style = {
+            position: 'absolute',
+            top: 0,
+            left: 0,
+            width: '100%',
+            transform: `translateY(${row.start}px)`,
+            height: ROW_HEIGHT,
+          } as const;
+          if (!item) {
+            return (
+              <div key="more" className="row loading-row" style={style}>
+                Loading older files…
+              </div>
+            );
+          }
+          return (
+            // The listbox owns the keyboard (arrows move the selection, aria-activedescendant names it).
+            // biome-ignore lint/a11y/useKeyWithClickEvents: keys are handled once, on the listbox
+            <div
+              key={item.id}
+              id={`file-${item.id}`}
+              tabIndex={-1}
+              role="option"
+              aria-selected={item.id === selectedId}
+              className={`row${item.id === selectedId ? ' selected' : ''}`}
+              style={style}
+              onClick={() => onSelect(item.id)}
+            >
+              <div className="row-main">
+                <span className="row-name" title={item.relPath}>
+                  {item.relPath}
+                </span>
+                <span className={`badge state-${item.state}`}>{stateLabel(item.state)}</span>
+              </div>
+              <div className="row-sub">
+                <span>{item.folderId}</span>
+                <span>{formatBytes(item.size)}</span>
+                <span>{formatAgo(item.stateChangedAt)}</span>
+                {item.reason ? <span className="row-reason">{item.reason}</span> : null}
+              </div>
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserCommand } from 'vitest/node';
+import { CaptureQueue } from '../../main/engine/queue/queue.ts';
+import { EngineHost } from '../../main/host/engine-host.ts';
+import { type RunningServer, startServer } from '../../main/serve/server.ts';
+import type { Decision } from '../../shared/decision.ts';
+import type { FileState } from '../../shared/status.ts';
+
+/**
+ * Browser-mode tests talk to a real engine host over a real WebSocket: these commands run in the
+ * Vitest (Node) process, where they start the host on loopback and put files into its real queue.
+ */
+interface Fixture {
+  dir: string;
+  queue: CaptureQueue;
+  host: EngineHost;
+  server: RunningServer | undefined;
+  origin: string;
+  port: number;
+  files: number;
+}
+let fixture: Fixture | undefined;
+
+async function listen(f: Fixture): Promise<RunningServer> {
+  return startServer({
+    host: f.host,
+    staticDir: join(f.dir, 'no-ui'),
+    port: f.port,
+    allowedOrigins: [f.origin],
+  });
+}
+
+const decision = (action: Decision['action'], reason: string): Decision => ({
+  action,
+  rule: `${action}-rule`,
+  ruleIndex: 0,
+  reason,
+  priority: 0,
+  objectKey: action === 'upload' ? 'site/key' : undefined,
+  metadata: {},
+  trace: [{ rule: `${action}-rule`, matched: true, because: 'test' }],
+  decidedAt: 0,
+});
+
+const ACTION_FOR: Partial<Record<FileState, Decision['action']>> = {
+  queued: 'upload',
+  held: 'hold',
+  skipped: 'skip',
+  quarantined: 'quarantine',
+};
+
+export const startEngine: BrowserCommand<[origin: string]> = async (_context, origin) => {
+  if (fixture) await stopFixture();
+  const dir = await mkdtemp(join(tmpdir(), 'edge-ui-'));
+  const queue = new CaptureQueue(join(dir, 'queue.db'));
+  const host = new EngineHost(
+    { queue, on: (e, l) => queue.on(e, l), off: (e, l) => queue.off(e, l) },
+    { engineVersion: '0.1.0-ui-test', flushIntervalMs: 50 },
+  );
+  fixture = { dir, queue, host, server: undefined, origin, port: 0, files: 0 };
+  fixture.server = await listen(fixture);
+  fixture.port = fixture.server.port;
+  return { url: `ws://127.0.0.1:${fixture.port}/contract` };
+};
+
+/** Adds `count` files in `state`, in one transaction; returns the new ids. */
+export const addFiles: BrowserCommand<[count: number, state: FileState]> = (_context, count, state) => {
+  const f = fixture;
+  if (!f) throw new Error('startEngine first');
+  return f.queue.transaction(() => {
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) {
+      f.files += 1;
+      const relPath = `cam/frame_${String(f.files).padStart(6, '0')}.jpg`;
+      const { id } = f.queue.discover({
+        folderId: 'cam',
+        relPath,
+        absPath: join(f.dir, relPath),
+        size: 4096,
+        mtimeMs: 1,
+      });
+      const action = ACTION_FOR[state];
+      if (action) f.queue.saveDecision(id, decision(action, `Test reason: ${state}`), state);
+      ids.push(id);
+    }
+    return ids;
+  });
+};
+
+/** Closes the server (connections drop), then listens again on the same port after `downMs`. */
+export const bounceEngine: BrowserCommand<[downMs: number]> = async (_context, downMs) => {
+  const f = fixture;
+  if (!f) throw new Error('startEngine first');
+  await f.server?.close();
+  f.server = undefined;
+  await new Promise((resolve) => setTimeout(resolve, downMs));
+  f.server = await listen(f);
+};
+
+async function stopFixture(): Promise<void> {
+  const f = fixture;
+  fixture = undefined;
+  if (!f) return;
+  await f.server?.close();
+  f.host.close();
+  f.queue.close();
+  await rm(f.dir, { recursive: true, force: true });
+}
+
+export const stopEngine: BrowserCommand<[]> = async () => {
+  await stopFixture();
+};
