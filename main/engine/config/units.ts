@@ -7,6 +7,10 @@
  * bits, the way link speeds are quoted: "10Mbit" = 10,000,000 bits = 1,250,000 bytes per second.
  */
 
+import { binaryScale } from '../../../shared/format.ts';
+
+export { formatBytes } from '../../../shared/format.ts';
+
 const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 const DECIMAL: Record<string, number> = { '': 1, k: 1000, m: 1000 ** 2, g: 1000 ** 3, t: 1000 ** 4 };
 
@@ -69,31 +73,13 @@ export function parseDuration(value: unknown): number | undefined {
   return factor === undefined ? undefined : Number(match[1]) * factor;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
-
 /** A size as validate explains it: "4 MiB (4,194,304 bytes)". */
 export function describeBytes(bytes: number): string {
   const exact = `${bytes.toLocaleString('en-US')} bytes`;
   if (bytes < 1024) return exact;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
+  const { value, unit } = binaryScale(bytes);
   const rounded = Number.isInteger(value) ? String(value) : `${Number(value.toFixed(2))}`;
-  return `${rounded} ${units[unit]} (${exact})`;
+  return `${rounded} ${unit} (${exact})`;
 }
 
 export function formatDuration(ms: number): string {

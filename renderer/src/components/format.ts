@@ -1,16 +1,6 @@
-/** Numbers and times the way an operator reads them at a glance. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+export { formatBytes } from '../../../shared/format.ts';
 
+/** Numbers and times the way an operator reads them at a glance. */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
