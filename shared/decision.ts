@@ -15,7 +15,13 @@ export interface Decision {
   /** One sentence: why this action was taken. */
   reason: string;
   priority: number;
+  /** The key at the first destination (the file's key). */
   objectKey?: string;
+  /**
+   * Where an `upload` goes: each destination the rule's `to:` names (or the site's defaults) with
+   * the key the file gets there. Absent in decisions made before destinations were many.
+   */
+  deliveries?: { destination: string; objectKey?: string }[];
   metadata: Record<string, string>;
   /** Every rule looked at, in order, up to and including the one that fired. */
   trace: RuleTrace[];

@@ -5,6 +5,8 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
+import { type DeliveryCause, DeliveryTable } from './deliveries.ts';
+import { BACKFILL_DELIVERIES_SQL, DELIVERIES_SQL } from './delivery-schema.ts';
 import { rowToRecord } from './rows.ts';
 import {
   ADDED_COLUMNS,
@@ -75,6 +77,8 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   private durableCommitWanted = false;
   private readonly durability: 'full' | 'normal';
   private pending: QueueChange[] = [];
+  /** Each file's per-destination uploads; the file's state summarises them. */
+  readonly deliveries: DeliveryTable;
 
   constructor(path: string, options: QueueOptions = {}) {
     super();
@@ -82,6 +86,12 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     this.now = options.now ?? Date.now;
     this.durability = options.durability ?? 'normal';
     this.readOnly = options.readOnly ?? false;
+    this.deliveries = new DeliveryTable({
+      sql: (text) => this.sql(text),
+      record: (change) => this.record(change),
+      now: () => this.now(),
+      moveFile: (id, to, patch, detail, cause) => this.move(id, to, patch, detail, cause),
+    });
     if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: 5000 });
     if (options.readOnly) return;
@@ -102,6 +112,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     }
     if (version < 2) this.db.exec(BACKFILL_STATE_COUNTS_SQL);
     this.addMissingColumns();
+    this.addDeliveries();
     if (version < SCHEMA_VERSION) {
       this.db
         .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
@@ -132,6 +143,26 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
       }
     }
     this.db.exec(ADDED_INDEXES_SQL);
+  }
+
+  /** The deliveries table, added (and filled from files already on their way) when it is missing. */
+  private addDeliveries(): void {
+    const exists = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'")
+      .get();
+    if (exists) {
+      this.db.exec(DELIVERIES_SQL);
+      return;
+    }
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec(DELIVERIES_SQL);
+      this.db.exec(BACKFILL_DELIVERIES_SQL);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   close(): void {
@@ -289,6 +320,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
          archived_path = NULL, sidecar = NULL, revision = revision + 1
        WHERE id = ?`,
     ).run(file.size, Math.floor(file.mtimeMs), this.now(), id);
+    this.deliveries.followFile(id, from, 'discovered', {});
     this.record({
       fileId: id,
       kind: 'changed',
@@ -396,8 +428,18 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     });
   }
 
-  /** The state change itself, reading only what it needs (hot path: several per captured file). */
-  private move(id: number, to: FileState, patch: FilePatch = {}, detail?: string): void {
+  /**
+   * The state change itself, reading only what it needs (hot path: several per captured file). A move
+   * with no `cause` comes from outside the upload flow (a decision, a person, the watcher): the file's
+   * deliveries follow it. With a cause, it is the summary of a delivery's change.
+   */
+  private move(
+    id: number,
+    to: FileState,
+    patch: FilePatch = {},
+    detail?: string,
+    cause?: DeliveryCause,
+  ): void {
     const current = this.sql('SELECT state, rel_path, folder_id FROM files WHERE id = ?').get(id);
     if (!current) throw new Error(`No file with id ${id} in the queue`);
     const from = current.state as FileState;
@@ -425,6 +467,16 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
         relPath,
         folderId: String(current.folder_id),
         detail: detail ?? patch.reason ?? patch.lastError ?? undefined,
+        ...(cause ? { destination: cause.destination, delivery: cause.delivery } : {}),
+      });
+    }
+    if (cause) return;
+    this.deliveries.followFile(id, from, to, patch);
+    // Requeued, but every destination already has it: it is uploaded after all.
+    if (to === 'queued' && from !== to && this.deliveries.summaryOf(id) === 'uploaded') {
+      this.move(id, 'uploaded', {}, 'every destination already has it', {
+        destination: '(all)',
+        delivery: 'uploaded',
       });
     }
   }
@@ -492,7 +544,13 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     const newest = (options.order ?? 'newest') === 'newest';
     const where: string[] = [];
     const values: (string | number)[] = [];
-    if (options.states?.length) {
+    if (options.destination !== undefined) {
+      const states = options.states?.length
+        ? ` AND state IN (${options.states.map(() => '?').join(', ')})`
+        : '';
+      where.push(`id IN (SELECT file_id FROM deliveries WHERE destination = ?${states})`);
+      values.push(options.destination, ...(options.states ?? []));
+    } else if (options.states?.length) {
       where.push(`state IN (${options.states.map(() => '?').join(', ')})`);
       values.push(...options.states);
     }
@@ -592,12 +650,21 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     });
   }
 
-  /** After a crash, files caught mid-upload go back to the queue (their upload state is kept for resume). */
-  recoverInterrupted(): number {
+  /**
+   * After a crash, uploads caught mid-way go back to the queue (their progress is kept for resume):
+   * one destination's, or every destination's.
+   */
+  recoverInterrupted(destination?: string): number {
     return this.transaction(() => {
-      const ids = this.idsInState('uploading', Number.MAX_SAFE_INTEGER);
-      for (const id of ids) this.transition(id, 'queued', {}, 'upload interrupted by a restart; resuming');
-      return ids.length;
+      const names =
+        destination === undefined
+          ? this.sql("SELECT DISTINCT destination FROM deliveries WHERE state = 'uploading'")
+              .all()
+              .map((row) => String(row.destination))
+          : [destination];
+      let n = 0;
+      for (const name of names) n += this.deliveries.recoverInterrupted(name);
+      return n;
     });
   }
 

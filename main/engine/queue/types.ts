@@ -1,6 +1,7 @@
 import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection } from '../../../shared/inspection.ts';
 import type { FileState } from '../../../shared/status.ts';
+import type { DeliveryState } from './delivery-types.ts';
 
 /** One captured file as the queue knows it. */
 export interface FileRecord {
@@ -63,6 +64,10 @@ export interface QueueChange {
   relPath?: string;
   folderId?: string;
   detail?: string;
+  /** Set when the change came from one destination's upload (not stored: the detail names it). */
+  destination?: string;
+  /** That delivery's new state. */
+  delivery?: DeliveryState;
 }
 
 export interface FilePatch {
@@ -90,6 +95,8 @@ export type DiscoverOutcome = 'new' | 'changed' | 'unchanged';
 export interface ListOptions {
   states?: readonly FileState[];
   folderId?: string;
+  /** Only files sent to this destination; `states` then filters on that delivery's state. */
+  destination?: string;
   /** Opaque cursor from the previous page. */
   cursor?: string;
   limit?: number;
