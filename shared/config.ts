@@ -78,13 +78,15 @@ export interface EngineConfig {
   duplicates?: { policy?: DuplicatePolicy };
   rules: Rule[];
   /** What happens when no rule matches. */
-  defaultAction?: { action: RuleAction; reason?: string; key?: string };
+  defaultAction?: { action: RuleAction; reason?: string; key?: string; to?: string | string[] };
   /** Object key template used when a rule gives none. */
   defaultKey?: string;
   /** SQLite durability: `full` survives power loss, `normal` survives process crashes. */
   durability?: 'full' | 'normal';
   /** Where uploads go, how they are paced, and what happens to local copies (see upload-config.ts). */
   destination?: DestinationConfig;
+  /** Several named destinations; rules choose with `to:`. Either this or `destination`. */
+  destinations?: DestinationConfig[];
   upload?: UploadConfig;
   retention?: RetentionConfig;
 }

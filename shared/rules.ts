@@ -84,6 +84,8 @@ export interface Rule {
   priority?: number;
   /** Object key template, e.g. "{site}/{device}/{yyyy}/{mm}/{dd}/{path}". */
   key?: string;
+  /** Destinations (by name) an upload goes to; default: the site's default destinations. */
+  to?: string | string[];
   /** Extra object metadata; values may use the key template placeholders. */
   metadata?: Record<string, string>;
   /** While the cap is reached the rule does not match and evaluation falls through. */

@@ -3,7 +3,21 @@ import type { DurationValue, SizeValue } from './rules.ts';
 /** Where uploads go. With no destination the app uses its embedded local store (demo). */
 export type DestinationConfig = S3DestinationConfig | FilesystemDestinationConfig | LocalDestinationConfig;
 
-export interface S3DestinationConfig {
+/** What any destination may set besides its own connection settings (all optional for `destination:`). */
+export interface DestinationCommon {
+  /** Rules name it in `to:`; `destinations:` entries need one, the single `destination:` is `default`. */
+  name?: string;
+  /** Files whose rule has no `to:` go to every destination marked default (none marked: the first). */
+  default?: boolean;
+  /** Key template here; wins over the rule's `key` and the site's `defaultKey`. */
+  keyTemplate?: string;
+  /** This destination's bandwidth limit (same forms as upload.bandwidth, which caps the whole site). */
+  bandwidth?: string | number;
+  /** Files sent to this destination at once (default upload.concurrency). */
+  concurrency?: number;
+}
+
+export interface S3DestinationConfig extends DestinationCommon {
   type: 's3';
   /** e.g. https://s3.eu-de.cloud-object-storage.appdomain.cloud, http://127.0.0.1:9000. Omit for AWS. */
   endpoint?: string;
@@ -28,7 +42,7 @@ export interface S3DestinationConfig {
   onConflict?: 'report' | 'suffix';
 }
 
-export interface FilesystemDestinationConfig {
+export interface FilesystemDestinationConfig extends DestinationCommon {
   type: 'filesystem';
   /** A mounted share (Spectrum Scale, NFS, Lustre…): objects become files under it. */
   path: string;
@@ -37,7 +51,7 @@ export interface FilesystemDestinationConfig {
   onConflict?: 'report' | 'suffix';
 }
 
-export interface LocalDestinationConfig {
+export interface LocalDestinationConfig extends DestinationCommon {
   type: 'local';
   /** Defaults to `<dataDir>/local-store`. */
   path?: string;

@@ -132,6 +132,7 @@ function applyDefaults(doc: EngineConfig, source: string, baseDir: string, issue
       action: defaultAction,
       reason: doc.defaultAction?.reason ?? DEFAULT_REASONS[defaultAction],
       ...(doc.defaultAction?.key !== undefined ? { key: doc.defaultAction.key } : {}),
+      ...(doc.defaultAction?.to !== undefined ? { to: doc.defaultAction.to } : {}),
     },
     defaultKey: doc.defaultKey ?? DEFAULT_KEY_TEMPLATE,
     durability: doc.durability ?? 'normal',

@@ -3,7 +3,7 @@ import { DUPLICATE_POLICIES, RULE_ACTIONS } from '../../../shared/status.ts';
 import { RETENTION_OVERRIDE_SCHEMA } from '../retention/scopes.ts';
 import { RETENTION_SCHEMA } from '../retention/settings.ts';
 import { TEMPLATE_PLACEHOLDERS } from '../rules/template.ts';
-import { DESTINATION_SCHEMA, UPLOAD_SCHEMA } from '../upload/schema.ts';
+import { DESTINATION_SCHEMA, DESTINATIONS_SCHEMA, UPLOAD_SCHEMA } from '../upload/schema.ts';
 import { ID_PATTERN, METADATA_NAME_PATTERN, MIME_PATTERN, TIME_PATTERN, WEEKDAYS } from './patterns.ts';
 import { PII_DETECTORS } from './pii-detectors.ts';
 import {
@@ -179,6 +179,14 @@ const whenSchema = object('Conditions that must all hold for the rule to fire. O
   },
 });
 
+function destinationNames(description: string): Schema {
+  const name = { type: 'string', minLength: 1, description: 'A destination name from `destinations`.' };
+  return {
+    description,
+    oneOf: [name, { type: 'array', minItems: 1, uniqueItems: true, items: name }],
+  };
+}
+
 const ruleSchema = object(
   'A site rule. Rules are tried in order; the first whose conditions all hold decides the file.',
   {
@@ -193,6 +201,9 @@ const ruleSchema = object(
     reason: text('Sentence shown to operators; defaults to one built from the conditions.'),
     priority: { type: 'number', description: 'Higher uploads first (default 0).' },
     key: template('Object key template for uploads (default: defaultKey).'),
+    to: destinationNames(
+      'Destinations (by name) this rule uploads to; default: the destinations marked default.',
+    ),
     metadata: {
       type: 'object',
       description: 'Extra object metadata; values may use the key template placeholders.',
@@ -245,6 +256,9 @@ export const CONFIG_SCHEMA: Schema = {
         },
         reason: text('Sentence shown to operators.'),
         key: template('Object key template when the default action is upload.'),
+        to: destinationNames(
+          'Destinations (by name) for the default upload; default: the default destinations.',
+        ),
       },
       ['action'],
     ),
@@ -256,6 +270,7 @@ export const CONFIG_SCHEMA: Schema = {
         'Queue durability: normal (default) survives process crashes and relies on idempotent uploads and rescans after power loss; full fsyncs every commit.',
     },
     destination: DESTINATION_SCHEMA,
+    destinations: DESTINATIONS_SCHEMA,
     upload: UPLOAD_SCHEMA,
     retention: RETENTION_SCHEMA,
   },

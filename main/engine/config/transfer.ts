@@ -1,9 +1,7 @@
-import os from 'node:os';
-import path from 'node:path';
-import type { DestinationConfig } from '../../../shared/upload-config.ts';
 import { type RetentionScopeConfig, scopeIssues } from '../retention/scopes.ts';
 import { archiveDirIssue, resolveRetentionSettings, retentionConfigIssues } from '../retention/settings.ts';
 import { resolveUploadSettings, uploadConfigIssues } from '../upload/settings.ts';
+import { checkRoutes, resolveDestinations } from './destinations.ts';
 import type { IssueList } from './errors.ts';
 import type { CoreConfig, ResolvedConfig } from './types.ts';
 
@@ -29,31 +27,18 @@ export function resolveTransfer(
   ]) {
     issues.add(issue.path, issue.message, issue.hint);
   }
+  const { destinations, defaults } = resolveDestinations(raw, baseDir, issues);
+  checkRoutes(raw, destinations, defaults, issues, core.warnings);
   if (!issues.empty) return undefined;
   const config: ResolvedConfig = {
     ...core,
     upload: resolveUploadSettings(raw.upload),
     retention: resolveRetentionSettings(raw.retention, core.dataDir, baseDir, scopes),
-    destination: resolveDestinationPaths(raw.destination, baseDir),
+    destination: destinations[0]?.config,
+    destinations,
+    defaultDestinations: defaults,
   };
   const overlap = archiveDirIssue(config.retention, config.folders);
   if (overlap) issues.add(overlap.path, overlap.message, overlap.hint);
   return config;
-}
-
-function resolveDestinationPaths(
-  destination: DestinationConfig | undefined,
-  baseDir: string,
-): DestinationConfig | undefined {
-  if (!destination) return undefined;
-  const resolve = (value: string) =>
-    value.startsWith('~/') ? path.join(os.homedir(), value.slice(2)) : path.resolve(baseDir, value);
-  switch (destination.type) {
-    case 's3':
-      return destination.caBundle ? { ...destination, caBundle: resolve(destination.caBundle) } : destination;
-    case 'filesystem':
-      return { ...destination, path: resolve(destination.path) };
-    case 'local':
-      return destination.path ? { ...destination, path: resolve(destination.path) } : destination;
-  }
 }

@@ -9,6 +9,7 @@ import type { DuplicatePolicy, RuleAction } from '../../../shared/status.ts';
 import type { DestinationConfig } from '../../../shared/upload-config.ts';
 import type { RetentionSettings } from '../retention/settings.ts';
 import type { UploadSettings } from '../upload/settings.ts';
+import type { ResolvedDestination } from './destinations.ts';
 
 /** A folder's settings after defaults are applied and units resolved (ms, bytes, absolute paths). */
 export interface ResolvedFolder {
@@ -46,11 +47,15 @@ export interface ResolvedConfig {
   inspect: ResolvedInspect;
   duplicatePolicy: DuplicatePolicy;
   rules: Rule[];
-  defaultAction: { action: RuleAction; reason: string; key?: string };
+  defaultAction: { action: RuleAction; reason: string; key?: string; to?: string | string[] };
   defaultKey: string;
   durability: 'full' | 'normal';
-  /** Undefined: the embedded local demo store. Paths are absolute. */
+  /** The first destination's settings (undefined: the embedded local demo store). Paths are absolute. */
   destination?: DestinationConfig;
+  /** Every destination, in the order written; one (`default`) for the single `destination:` or none. */
+  destinations: ResolvedDestination[];
+  /** Where rules without `to:` send files. */
+  defaultDestinations: string[];
   upload: UploadSettings;
   retention: RetentionSettings;
   /** The document as written. */
@@ -70,4 +75,7 @@ export const DEFAULT_TEMP_SUFFIXES = ['.part', '.tmp', '.temp', '.active', '.par
 export const DEFAULT_TEMP_PREFIXES = ['~$', '.~'];
 
 /** The capture part of the config, before the destination/upload/retention sections are resolved. */
-export type CoreConfig = Omit<ResolvedConfig, 'destination' | 'upload' | 'retention'>;
+export type CoreConfig = Omit<
+  ResolvedConfig,
+  'destination' | 'destinations' | 'defaultDestinations' | 'upload' | 'retention'
+>;

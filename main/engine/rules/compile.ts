@@ -3,6 +3,7 @@ import type { RateCap, Rule } from '../../../shared/rules.ts';
 import { RULE_ACTIONS, type RuleAction } from '../../../shared/status.ts';
 import { IssueList } from '../config/errors.ts';
 import type { ResolvedConfig } from '../config/types.ts';
+import { DEFAULT_DESTINATION } from '../queue/delivery-types.ts';
 import { compileWhen } from './compile-when.ts';
 import {
   type CompiledTemplate,
@@ -99,9 +100,10 @@ export function compileRulesInto(cfg: ResolvedConfig, issues: IssueList): Compil
     issues,
     compileObjectKey,
   );
+  const routes = compileRoutes(cfg, issues);
   return {
     rules: cfg.rules,
-    decide: (facts, ctx) => decide(compiled, cfg, defaultKey, facts, ctx),
+    decide: (facts, ctx) => decide(compiled, cfg, defaultKey, routes, facts, ctx),
   };
 }
 
@@ -122,6 +124,38 @@ export function checkedTemplate(
     );
   }
   return unknown.length === 0 ? compile(template) : undefined;
+}
+
+/** Where uploads go: the default destinations, and each destination's own key template. */
+interface Routes {
+  defaults: readonly string[];
+  keys: ReadonlyMap<string, CompiledTemplate>;
+}
+
+function compileRoutes(cfg: ResolvedConfig, issues: IssueList): Routes {
+  const keys = new Map<string, CompiledTemplate>();
+  const destinations = cfg.destinations ?? [];
+  destinations.forEach((destination, i) => {
+    const at = cfg.raw.destinations ? `/destinations/${i}/keyTemplate` : '/destination/keyTemplate';
+    const key = checkedTemplate(destination.keyTemplate, at, issues, compileObjectKey);
+    if (key) keys.set(destination.name, key);
+  });
+  return { defaults: cfg.defaultDestinations ?? [DEFAULT_DESTINATION], keys };
+}
+
+/** One delivery per destination, each with its key: the destination's template, else the rule's. */
+function deliveriesFor(
+  to: string | string[] | undefined,
+  routes: Routes,
+  key: string | undefined,
+  facts: FileFacts,
+  templateCtx: Parameters<CompiledTemplate>[1],
+): NonNullable<Decision['deliveries']> {
+  const names = to === undefined ? routes.defaults : Array.isArray(to) ? to : [to];
+  return names.map((destination) => {
+    const own = routes.keys.get(destination);
+    return { destination, objectKey: own ? own(facts, templateCtx) : key };
+  });
 }
 
 function compileLimits(rate: RateCap | undefined, at: string, issues: IssueList): RateLimit[] {
@@ -145,6 +179,7 @@ function decide(
   rules: readonly CompiledRule[],
   cfg: ResolvedConfig,
   defaultKey: CompiledTemplate | undefined,
+  routes: Routes,
   facts: FileFacts,
   ctx: DecideContext,
 ): Decision {
@@ -180,27 +215,35 @@ function decide(
     const metadata: Record<string, string> = {};
     for (const [key, template] of compiled.metadata) metadata[key] = template(facts, templateCtx);
     const keyTemplate = compiled.key ?? defaultKey;
+    const key = action === 'upload' && keyTemplate ? keyTemplate(facts, templateCtx) : undefined;
+    const deliveries =
+      action === 'upload' ? deliveriesFor(compiled.rule.to, routes, key, facts, templateCtx) : undefined;
     return {
       action,
       rule: name,
       ruleIndex: compiled.index,
       reason: compiled.rule.reason ?? `${ACTION_WORDS[action]}: ${because} (rule ${name})`,
       priority: compiled.priority,
-      objectKey: action === 'upload' && keyTemplate ? keyTemplate(facts, templateCtx) : undefined,
+      objectKey: deliveries ? deliveries[0]?.objectKey : key,
+      ...(deliveries ? { deliveries } : {}),
       metadata,
       trace,
       decidedAt: now,
     };
   }
   const action = cfg.defaultAction.action;
+  const templateCtx = { site: cfg.site, now: ctx.now };
+  const key = action === 'upload' && defaultKey ? defaultKey(facts, templateCtx) : undefined;
+  const deliveries =
+    action === 'upload' ? deliveriesFor(cfg.defaultAction.to, routes, key, facts, templateCtx) : undefined;
   return {
     action,
     rule: DEFAULT_RULE_NAME,
     ruleIndex: -1,
     reason: cfg.defaultAction.reason,
     priority: 0,
-    objectKey:
-      action === 'upload' && defaultKey ? defaultKey(facts, { site: cfg.site, now: ctx.now }) : undefined,
+    objectKey: deliveries ? deliveries[0]?.objectKey : key,
+    ...(deliveries ? { deliveries } : {}),
     metadata: {},
     trace,
     decidedAt: now,

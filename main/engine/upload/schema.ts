@@ -31,9 +31,38 @@ const onConflict: Schema = {
     'A different object already at the key: report (the file waits in state conflict for a person, default) or suffix (upload as key-1, key-2…).',
 };
 
+/** Settings every destination in `destinations:` may have besides its own (name, default, key, pace). */
+const common: Record<string, Schema> = {
+  name: text(
+    'Name of this destination, used by rules ("to: [training, archive]"), status and logs (default "default" for the single `destination`).',
+    { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+  ),
+  default: bool(
+    'Files whose rule has no `to:` go here (every destination marked default; when none is marked, the first one listed).',
+  ),
+  keyTemplate: text(
+    'Object key template at this destination; wins over the rule\'s `key` and `defaultKey`, e.g. "{site}/{yyyy}/{mm}/{path}".',
+    { minLength: 1 },
+  ),
+  bandwidth: {
+    type: ['string', 'number'],
+    minLength: 1,
+    exclusiveMinimum: 0,
+    description:
+      'Bandwidth limit for this destination\'s uploads, same forms as upload.bandwidth ("off", "10M", a timetable); upload.bandwidth stays the limit for the whole site.',
+  },
+  concurrency: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 64,
+    description: 'Files uploaded to this destination at once (default upload.concurrency).',
+  },
+};
+
 const s3Destination = object(
   'An S3-compatible object store (AWS S3, IBM COS, Ceph RGW, MinIO…).',
   {
+    ...common,
     type: { const: 's3', description: 'S3-compatible object store.' },
     endpoint: text('Store URL, e.g. "https://s3.eu-de.cloud-object-storage.appdomain.cloud". Omit for AWS.', {
       pattern: URL_PATTERN,
@@ -80,6 +109,7 @@ const s3Destination = object(
 const filesystemDestination = object(
   'A mounted share (Spectrum Scale, NFS, Lustre…): objects become files under a folder.',
   {
+    ...common,
     type: { const: 'filesystem', description: 'Files under a mounted folder.' },
     path: text('Folder the objects are written under.', { minLength: 1 }),
     fsync: bool('Flush file and folder to disk before counting a copy as done (default true).'),
@@ -91,6 +121,7 @@ const filesystemDestination = object(
 const localDestination = object(
   'The embedded local store: data does not leave this machine (demo and testing).',
   {
+    ...common,
     type: { const: 'local', description: 'Embedded local demo store.' },
     path: text('Folder of the local store (default <dataDir>/local-store).', { minLength: 1 }),
   },
@@ -107,6 +138,20 @@ export const DESTINATION_SCHEMA: Schema = {
   // Lets the validator report only the problems of the branch the `type` names.
   discriminator: { propertyName: 'type' },
   oneOf: [s3Destination, filesystemDestination, localDestination],
+};
+
+/** `destinations:`, several named stores; rules choose among them with `to:`. */
+export const DESTINATIONS_SCHEMA: Schema = {
+  type: 'array',
+  minItems: 1,
+  description:
+    'Several named destinations (an S3-compatible store, a filesystem share or the local store each); rules send files to one or several with `to:`. Use either this or `destination`.',
+  items: {
+    ...DESTINATION_SCHEMA,
+    required: ['type', 'name'],
+    properties: { ...(DESTINATION_SCHEMA.properties as Record<string, Schema>), name: common.name },
+    description: 'A named destination.',
+  },
 };
 
 export const UPLOAD_SCHEMA: Schema = object('How uploads are paced and retried.', {
