@@ -1,18 +1,186 @@
 import { join } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { fileURLToPath } from 'node:url';
+import {
+  app,
+  BrowserWindow,
+  type IpcMainEvent,
+  ipcMain,
+  Menu,
+  MessageChannelMain,
+  type MessagePortMain,
+  Notification,
+  nativeImage,
+  protocol,
+  safeStorage,
+  session,
+  Tray,
+} from 'electron';
+import { packageVersion } from '../cli/version.ts';
+import { createAppProtocolHandler } from './app-protocol.ts';
+import { IPC } from './channels.ts';
+import { OwnerOnlyFileStore } from './credentials/file-store.ts';
+import { SafeStorageStore } from './credentials/safe-storage-store.ts';
+import { type CredentialsStore, credentialsEnv, type S3Credentials } from './credentials/store.ts';
+import { utilityProcessLauncher } from './electron-launcher.ts';
+import type { HostSite } from './host-service.ts';
+import { restartNotice } from './host-service.ts';
+import { HostSupervisor } from './host-supervisor.ts';
+import { fromTrustedSender } from './ipc-sender.ts';
+import { guardContents, guardSession } from './navigation-guard.ts';
+import { fromMessagePortMain } from './ports.ts';
+import { createDesktopApi } from './preload-api.ts';
+import { ShellMonitor } from './shell-monitor.ts';
+import { trayIconPng } from './tray-icons.ts';
+import { APP_ENTRY_URL, APP_SCHEME, PRIVILEGED_SCHEMES, windowOptions } from './window-options.ts';
 
-// Thin desktop shell. The engine will run in a utilityProcess (desktop UI issue); this only opens the window.
-async function createWindow(): Promise<void> {
-  const window = new BrowserWindow({
-    width: 1200,
-    height: 800,
-    title: 'Edge Capture',
-    webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false },
-  });
-  await window.loadFile(join(import.meta.dirname, '..', '..', 'renderer', 'index.html'));
+/**
+ * The desktop shell's wiring, and nothing else: every decision lives in a small module tested in Node
+ * (window-options, app-protocol, navigation-guard, ipc-sender, host-supervisor, host-service,
+ * preload-api, tray-state, notifications, credentials). This file was type-checked, never run here:
+ * the Electron runtime cannot be downloaded in this environment (README: desktop app).
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
+const PRELOAD = join(ROOT, 'dist', 'electron', 'preload.cjs');
+const HOST_ENTRY = fileURLToPath(new URL('./host-entry.ts', import.meta.url));
+const log = (message: string) => console.log(`[edge-capture] ${message}`);
+
+// Before `ready`: app:// is standard + secure (a real origin with IndexedDB), and every renderer is sandboxed.
+protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
+app.enableSandbox();
+
+function siteFromArgs(): HostSite {
+  const index = process.argv.indexOf('--config');
+  const path = (index > 0 ? process.argv[index + 1] : undefined) ?? process.env.EDGE_CAPTURE_CONFIG;
+  return path ? { kind: 'config', path } : { kind: 'demo', dataDir: join(app.getPath('userData'), 'demo') };
 }
 
-app.whenReady().then(createWindow);
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});
+function credentialsStore(): CredentialsStore {
+  const why = SafeStorageStore.unusableBecause(safeStorage);
+  if (!why) return new SafeStorageStore(join(app.getPath('userData'), 'credentials.bin'), safeStorage);
+  log(`S3 keys are kept in an owner-only file, not encrypted: ${why}`);
+  return new OwnerOnlyFileStore(join(app.getPath('userData'), 'credentials.json'));
+}
+
+let window: BrowserWindow | undefined;
+
+function showWindow(): void {
+  if (window && !window.isDestroyed()) {
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+    return;
+  }
+  window = new BrowserWindow(windowOptions(PRELOAD));
+  window.once('ready-to-show', () => window?.show());
+  void window.loadURL(APP_ENTRY_URL);
+}
+
+async function start(): Promise<void> {
+  protocol.handle(
+    APP_SCHEME,
+    createAppProtocolHandler(RENDERER_DIR, (url, why) => log(`refused ${url}: ${why}`)),
+  );
+  guardSession(session.defaultSession, (refusal) => log(`refused ${refusal.what}: ${refusal.detail}`));
+  app.on('web-contents-created', (_event, contents) =>
+    guardContents(contents, (refusal) => log(`refused ${refusal.what}: ${refusal.detail}`)),
+  );
+
+  const store = credentialsStore();
+  let credentials: S3Credentials | undefined;
+  try {
+    credentials = await store.read();
+  } catch (error) {
+    log(`S3 keys not loaded: ${(error as Error).message}`);
+  }
+  const site = siteFromArgs();
+  if (site.kind === 'demo') log(`DEMO MODE: simulated sensor, data in ${site.dataDir}`);
+
+  const supervisor = new HostSupervisor<MessagePortMain>(
+    utilityProcessLauncher({
+      entry: HOST_ENTRY,
+      args: { site, engineVersion: await packageVersion() },
+      env: () => credentialsEnv(credentials),
+    }),
+    (port) => port.close(),
+  );
+
+  // The page's preload asks for a channel; the main process makes the pair and hands out both ends.
+  ipcMain.on(
+    IPC.connect,
+    fromTrustedSender(
+      IPC.connect,
+      (event: IpcMainEvent) => {
+        const { port1, port2 } = new MessageChannelMain();
+        supervisor.connect(port1, 'renderer');
+        event.senderFrame?.postMessage(IPC.port, null, [port2]);
+      },
+      (channel, url) => log(`ignored IPC ${channel} from ${url}`),
+    ),
+  );
+
+  const tray = new Tray(nativeImage.createFromBuffer(trayIconPng('idle')));
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Show Edge Capture', click: showWindow },
+      { type: 'separator' },
+      { label: 'Quit', click: () => app.quit() },
+    ]),
+  );
+  tray.on('click', showWindow);
+  const shell = new ShellMonitor(
+    createDesktopApi({
+      clientName: 'edge-capture-shell',
+      requestPort: async () => {
+        const { port1, port2 } = new MessageChannelMain();
+        supervisor.connect(port1, 'shell');
+        return fromMessagePortMain(port2);
+      },
+    }),
+    {
+      tray: (state) => {
+        tray.setImage(nativeImage.createFromBuffer(trayIconPng(state.icon)));
+        tray.setToolTip(state.tooltip);
+      },
+      notify: (notice) => {
+        if (Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
+      },
+    },
+  );
+  supervisor.on('state', (state) => shell.hostState(state));
+  supervisor.on('exited', ({ exitCode, restartInMs, reason }) =>
+    log(`engine host exited (code ${exitCode}${reason ? `: ${reason}` : ''}); restart in ${restartInMs} ms`),
+  );
+  supervisor.on('restarted', (info) => shell.hostRestarted(restartNotice(info)));
+  supervisor.start();
+  shell.start();
+
+  // Clean shutdown: the engine host is asked to stop and given time to finish in-flight parts.
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    shell.stop();
+    tray.setToolTip('Edge Capture\nStopping: letting uploads in progress finish');
+    void supervisor.stop(30_000).then((clean) => {
+      log(clean ? 'engine host stopped' : 'engine host did not stop in 30 s and was killed');
+      stopped = true;
+      app.quit();
+    });
+  });
+  showWindow();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Edge Capture owns this user's engine: it shows its window (second-instance) and we leave.
+  app.quit();
+} else {
+  app.on('second-instance', showWindow);
+  // The engine keeps running in the tray when the window is closed; Quit is in the tray menu.
+  app.on('window-all-closed', () => undefined);
+  app.whenReady().then(start, (error: unknown) => {
+    log(`could not start: ${(error as Error).message}`);
+    app.exit(1);
+  });
+}

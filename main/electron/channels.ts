@@ -1,0 +1,9 @@
+/**
+ * The only IPC channels between preload and main. The page never sees them: the preload asks for a
+ * port on CONNECT, the main process answers on PORT with one end of a MessageChannelMain whose other
+ * end it gave the engine host. Contract traffic then flows over that port, not over IPC.
+ */
+export const IPC = {
+  connect: 'edge-capture:connect',
+  port: 'edge-capture:port',
+} as const;
