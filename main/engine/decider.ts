@@ -21,7 +21,7 @@ export const STATE_FOR_ACTION: Record<RuleAction, FileState> = {
 export class Decider {
   private readonly config: ResolvedConfig;
   private readonly queue: CaptureQueue;
-  private readonly rules: CompiledRules;
+  private rules: CompiledRules;
   private readonly now: () => number;
   private dropNew: () => boolean = () => false;
   /** Local copies dropped by the disk guard: deleted by deleteDropped() once the decisions are committed. */
@@ -34,6 +34,11 @@ export class Decider {
     this.queue = queue;
     this.rules = rules;
     this.now = now;
+  }
+
+  /** New rules for the files decided from now on (an operator's live edit); decided files keep theirs. */
+  setRules(rules: CompiledRules): void {
+    this.rules = rules;
   }
 
   /** While this returns true (disk guard, policy drop-newest) new captures are dropped, not queued. */
@@ -79,7 +84,7 @@ export class Decider {
   }
 
   private ruleHasRateCap(decision: Decision): boolean {
-    const rule = this.config.rules[decision.ruleIndex];
+    const rule = this.rules.rules[decision.ruleIndex];
     return Boolean(rule?.rate);
   }
 

@@ -218,6 +218,20 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /**
+   * Swaps the site rules without a restart (the operator saved an edit): files decided from now on
+   * use them; files already decided keep their decision. The caller validated and compiled them.
+   */
+  applyRules(rules: CompiledRules): void {
+    this.rules = rules;
+    this.pipeline?.setRules(rules);
+  }
+
+  /** The rules deciding new files now (the config's until an edit is applied). */
+  get activeRules(): CompiledRules | undefined {
+    return this.rules;
+  }
+
   uploadStatus(): UploaderStatus | undefined {
     return this.uploader?.status();
   }

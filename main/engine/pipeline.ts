@@ -139,6 +139,11 @@ export class Pipeline {
     this.late.flush();
   }
 
+  /** Swaps the compiled rules: files decided from now on use these. */
+  setRules(rules: CompiledRules): void {
+    this.decider.setRules(rules);
+  }
+
   /** While this returns true (disk guard, policy drop-newest) new captures are dropped, not queued. */
   setDropNew(check: () => boolean): void {
     this.decider.setDropNew(check);

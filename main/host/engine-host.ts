@@ -13,10 +13,14 @@ import {
 } from '../../shared/contract/index.ts';
 import type { QueueChange } from '../engine/queue/types.ts';
 import { ChangeCoalescer } from './coalescer.ts';
+import { activityHandlers } from './handlers/activity.ts';
 import { fileHandlers } from './handlers/files.ts';
 import { queueHandlers, toChangeMessage } from './handlers/queue.ts';
-import { type Handler, type HandlerMap, RequestFailed } from './handlers/types.ts';
+import { rulesHandlers } from './handlers/rules.ts';
+import { type Handler, type HandlerMap, type HostContext, RequestFailed } from './handlers/types.ts';
 import type { HostedEngine } from './hosted-engine.ts';
+import { SiteControl } from './site-control.ts';
+import { ThroughputSeries } from './throughput.ts';
 
 /** One connected UI, whatever carries its messages (a MessagePort, a WebSocket, a test). */
 export interface HostConnection {
@@ -37,9 +41,16 @@ export interface EngineHostOptions {
   flushIntervalMs?: number;
   /** Called with what went wrong when a handler throws unexpectedly (logged by the caller). */
   onHandlerError?: (method: RequestName, error: unknown) => void;
+  /** How often the throughput event goes out at most while uploads happen (default 2 s). */
+  throughputIntervalMs?: number;
 }
 
-const HANDLERS: HandlerMap<RequestName> = { ...queueHandlers, ...fileHandlers };
+const HANDLERS: HandlerMap<RequestName> = {
+  ...queueHandlers,
+  ...fileHandlers,
+  ...rulesHandlers,
+  ...activityHandlers,
+};
 
 /** Close codes (WebSocket-compatible) the host uses when it ends a session. */
 export const CLOSE = { versionMismatch: 4001, malformedHandshake: 4002 } as const;
@@ -53,11 +64,30 @@ export class EngineHost {
   private readonly options: Required<Omit<EngineHostOptions, 'onHandlerError'>> & EngineHostOptions;
   private readonly sessions = new Set<HostConnection>();
   private readonly coalescer: ChangeCoalescer;
-  private readonly onChange = (changes: QueueChange[]) => this.coalescer.add(changes);
+  private readonly context: HostContext;
+  private throughputTimer: NodeJS.Timeout | undefined;
+  private readonly onChange = (changes: QueueChange[]) => {
+    this.coalescer.add(changes);
+    if (this.context.throughput.record(changes)) {
+      this.throughputTimer ??= setTimeout(() => {
+        this.throughputTimer = undefined;
+        this.broadcast('throughput', this.context.throughput.snapshot());
+      }, this.options.throughputIntervalMs);
+    }
+  };
 
   constructor(engine: HostedEngine, options: EngineHostOptions) {
     this.engine = engine;
-    this.options = { flushIntervalMs: 100, ...options };
+    this.options = { flushIntervalMs: 100, throughputIntervalMs: 2000, ...options };
+    const { config, applyRules } = engine;
+    this.context = {
+      site:
+        config && applyRules
+          ? new SiteControl({ config, applyRules: (rules) => applyRules.call(engine, rules) })
+          : undefined,
+      throughput: new ThroughputSeries(engine.queue),
+      broadcast: (name, payload) => this.broadcast(name, payload),
+    };
     this.coalescer = new ChangeCoalescer(this.options.flushIntervalMs, (changes, lastSeq) => {
       this.broadcast('queue.changed', { changes: changes.map(toChangeMessage), lastSeq });
       this.broadcast('queue.counts', { counts: this.engine.queue.counts() });
@@ -115,7 +145,7 @@ export class EngineHost {
   private async answer(request: AnyRequest): Promise<string> {
     const handler = HANDLERS[request.method] as Handler<typeof request.method>;
     try {
-      const result = await handler(this.engine, request.params as never);
+      const result = await handler(this.engine, request.params as never, this.context);
       return encodeReply(request.method, request.id, result as never);
     } catch (error) {
       if (error instanceof RequestFailed)
@@ -143,6 +173,7 @@ export class EngineHost {
   close(): void {
     this.engine.off('change', this.onChange);
     this.coalescer.stop();
+    clearTimeout(this.throughputTimer);
     this.sessions.clear();
   }
 }

@@ -6,6 +6,7 @@ import {
   queueCountsSchema,
   seqSchema,
 } from './domain.ts';
+import { throughputSchema } from './views.ts';
 
 /**
  * Every event the engine host pushes to a connected UI. The host coalesces them (at most ~10 a second
@@ -27,6 +28,8 @@ export const EVENTS = {
   connectivity: v.object({ destinations: v.array(destinationLinkSchema) }),
   problem: problemSchema,
   'config.reloaded': v.object({ at: v.number(), warnings: v.array(v.string()) }),
+  /** Uploaded files and bytes per interval over the last hour; sent at most every 2 s while it changes. */
+  throughput: throughputSchema,
 } as const;
 
 export type EventName = keyof typeof EVENTS;

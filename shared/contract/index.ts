@@ -5,3 +5,4 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './requests.ts';
 export * from './result.ts';
+export * from './views.ts';

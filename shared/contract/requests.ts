@@ -8,6 +8,18 @@ import {
   queueCountsSchema,
   seqSchema,
 } from './domain.ts';
+import {
+  ACTIVITY_KINDS,
+  activityPageSchema,
+  dryRunResultSchema,
+  fileActionResultSchema,
+  rulesCheckSchema,
+  rulesConfigSchema,
+  rulesSavedSchema,
+  rulesTextSchema,
+  siteInfoSchema,
+  throughputSchema,
+} from './views.ts';
 
 /**
  * Every request the UI can make, with the schema of its parameters and of its reply. This map is the
@@ -42,6 +54,52 @@ export const REQUESTS = {
     result: v.object({ changes: v.array(queueChangeSchema), lastSeq: seqSchema, complete: v.boolean() }),
   },
   'files.retry': { params: fileIds, result: changedCount },
+  /** Moves waiting files up (or down) the upload order. */
+  'files.bumpPriority': {
+    params: v.strictObject({
+      ids: fileIds.entries.ids,
+      by: v.pipe(v.number(), v.integer(), v.minValue(-1000), v.maxValue(1000)),
+    }),
+    result: fileActionResultSchema,
+  },
+  /** Uploads files a rule skipped, under the key the site's key template gives them. */
+  'files.requeue': { params: fileIds, result: fileActionResultSchema },
+  /** Releases quarantined files to the upload queue (after a person reviewed them). */
+  'files.release': { params: fileIds, result: fileActionResultSchema },
+  'site.info': { params: noParams, result: siteInfoSchema },
+  /** The rules section as written (for the editor) and the rules running now. */
+  'config.get': { params: noParams, result: rulesConfigSchema },
+  /** Validates edited rules as `edge-capture validate` would, without saving anything. */
+  'rules.check': { params: v.strictObject({ text: rulesTextSchema }), result: rulesCheckSchema },
+  /** Validates, writes the rules into the site file (comments kept) and applies them without a restart. */
+  'rules.update': {
+    params: v.strictObject({
+      text: rulesTextSchema,
+      revision: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    }),
+    result: rulesSavedSchema,
+  },
+  /** Decides files as the engine would (running or draft rules) without queuing anything. */
+  'rules.dryRun': {
+    params: v.strictObject({
+      folderId: v.optional(v.pipe(v.string(), v.maxLength(200))),
+      paths: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(4096))), v.maxLength(200))),
+      text: v.optional(rulesTextSchema),
+      limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2000))),
+    }),
+    result: dryRunResultSchema,
+  },
+  /** The activity log, newest first, filtered by words and kinds. */
+  'activity.list': {
+    params: v.strictObject({
+      before: v.optional(seqSchema),
+      limit: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)),
+      text: v.optional(v.pipe(v.string(), v.maxLength(200))),
+      kinds: v.optional(v.pipe(v.array(v.picklist(ACTIVITY_KINDS)), v.minLength(1))),
+    }),
+    result: activityPageSchema,
+  },
+  'stats.throughput': { params: noParams, result: throughputSchema },
 } as const;
 
 export type RequestName = keyof typeof REQUESTS;
