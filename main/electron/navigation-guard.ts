@@ -1,4 +1,4 @@
-import { APP_ORIGIN } from './window-options.ts';
+import { APP_HOST, APP_SCHEME } from './window-options.ts';
 
 /**
  * What the renderer may do beyond showing its own page: nothing. Navigation away, new windows,
@@ -6,10 +6,19 @@ import { APP_ORIGIN } from './window-options.ts';
  * notifications come from the main process (notifications.ts), so the page never needs permissions.
  */
 
-/** True only for a URL on the app's own origin (app://edge-capture). */
+/**
+ * True only for a URL on the app's own origin (app://edge-capture). Compared by scheme and host: Node's
+ * URL gives `origin === "null"` for schemes it does not know, so `.origin` cannot be used here.
+ */
 export function isAppUrl(url: string): boolean {
   try {
-    return new URL(url).origin === APP_ORIGIN;
+    const parsed = new URL(url);
+    return (
+      parsed.protocol === `${APP_SCHEME}:` &&
+      parsed.host === APP_HOST &&
+      parsed.username === '' &&
+      parsed.password === ''
+    );
   } catch {
     return false;
   }
