@@ -110,7 +110,7 @@ describe('next uploads', () => {
     assert.deepEqual(nextUploadIds(queue, { now: NOW, limit: 0, order: 'oldest' }), []);
   });
 
-  test('queued files are read from the state index in order, never sorted', () => {
+  test('queued deliveries are read from the state index in order, never sorted', () => {
     const db = new DatabaseSync(join(dir, 'queue.db'), { readOnly: true });
     try {
       for (const sql of Object.values(QUEUED_SQL)) {
@@ -120,7 +120,7 @@ describe('next uploads', () => {
           .all(...Array.from({ length: params }, () => 5))
           .map((row) => String(row.detail))
           .join('; ');
-        assert.match(plan, /USING COVERING INDEX files_by_state/, sql);
+        assert.match(plan, /USING COVERING INDEX deliveries_by_state/, sql);
         assert.doesNotMatch(plan, /TEMP B-TREE/, sql);
       }
     } finally {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ResolvedConfig } from './config/types.ts';
 import { createInspector, type Inspector } from './inspect/index.ts';
 import { defaultInspectWorkers } from './inspect/worker-pool.ts';
-import { type LinkMemory, LinkRecorder, readLinkMemory } from './link-memory.ts';
+import type { LinkMemory } from './link-memory.ts';
 import { acquireDataDirLock } from './lock.ts';
 import { Pipeline } from './pipeline.ts';
 import { CaptureQueue } from './queue/queue.ts';
@@ -12,10 +12,9 @@ import { Reconciler } from './reconcile.ts';
 import { RetentionManager, type RetentionStatus } from './retention/index.ts';
 import { type CompiledRules, compileRules } from './rules/index.ts';
 import { takeBandwidthRequest } from './runtime-requests.ts';
-import { createDestination } from './upload/destinations/index.ts';
+import { type DestinationStatus, FanOut } from './upload/fan-out.ts';
 import { sidecarLocator } from './upload/sidecar-upload.ts';
-import type { Destination } from './upload/types.ts';
-import { Uploader, type UploaderStatus } from './upload/uploader.ts';
+import type { UploaderStatus } from './upload/uploader.ts';
 import { CaptureWatcher, type WatchProblem } from './watch/index.ts';
 
 export interface EngineProblem extends WatchProblem {
@@ -70,9 +69,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   private reconciler?: Reconciler;
   private heartbeat?: NodeJS.Timeout;
   private releaseLock?: () => void;
-  private destination?: Destination;
-  private uploader?: Uploader;
-  private link?: LinkRecorder;
+  /** One uploader per destination. */
+  private fanOut?: FanOut;
   private retention?: RetentionManager;
   /** Set by the disk guard: new files are left on disk until there is room again. */
   capturePausedReason?: string;
@@ -154,13 +152,9 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.pipeline?.idle();
   }
 
-  /** Uploader and local retention: destination from config, or the embedded local demo store. */
+  /** Uploaders (one per destination) and local retention; no destination: the embedded local demo store. */
   private startTransfer(): void {
     const { upload, retention } = this.config;
-    this.destination = createDestination(this.config.destination, {
-      dataDir: this.config.dataDir,
-      upload: { ...upload, maxSockets: upload.concurrency * upload.partConcurrency + 2 },
-    });
     this.retention = new RetentionManager(this.queue, retention, {
       folders: this.config.folders,
       now: this.now,
@@ -177,15 +171,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       this.reconcileSoon(); // pick up what arrived while paused
     });
     this.pipeline?.setDropNew(() => this.retention?.shouldDropNew() ?? false);
-    const linkBeforeRestart = readLinkMemory(this.queue);
-    this.link = new LinkRecorder(this.queue, linkBeforeRestart);
-    this.uploader = new Uploader(this.queue, this.destination, upload, {
-      site: this.config.site,
-      device: this.config.device,
-      deviceFor: (folderId) =>
-        this.config.folders.find((f) => f.id === folderId)?.device ?? this.config.device,
+    this.fanOut = new FanOut(this.config, this.queue, {
       now: this.now,
-      linkBeforeRestart,
       // Keep/delete/archive is decided in the same commit as `uploaded` (durable when a copy is removed).
       afterUpload: this.retention,
       onUploaded: (record) => {
@@ -195,12 +182,9 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       },
       // Prediction sidecars go up beside their captures (and retention then removes them with them).
       sidecars: upload.sidecars ? sidecarLocator(this.config.inspect.sidecarPattern) : undefined,
+      onStatus: () => this.emit('status'),
     });
-    this.uploader.on('status', (status) => {
-      this.link?.record(status);
-      this.emit('status');
-    });
-    this.uploader.start();
+    this.fanOut.start();
     this.retention.start();
   }
 
@@ -232,23 +216,31 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     return this.rules;
   }
 
+  /** The first (or only) destination's uploader. */
   uploadStatus(): UploaderStatus | undefined {
-    return this.uploader?.status();
+    return this.fanOut?.primary();
   }
 
-  /** Last success and an unresolved outage, including what the run before a restart knew. */
+  /**
+   * Every destination: name, online or paused (why, since when), last success, next probe, message,
+   * in-flight uploads, bytes/s, limits and delivery counts by state.
+   */
+  destinationStatuses(): DestinationStatus[] {
+    return this.fanOut?.statuses() ?? [];
+  }
+
+  /** The first destination's last success and unresolved outage, including what the run before a restart knew. */
   linkMemory(): LinkMemory | undefined {
-    const status = this.uploader?.status();
-    return status && this.link?.record(status);
+    return this.fanOut?.primaryLink();
   }
 
   retentionStatus(): RetentionStatus | undefined {
     return this.retention?.status();
   }
 
-  /** Changes the bandwidth limit at run time ("off", "512k", "08:00,512k 18:00,off"). */
-  setBandwidth(spec: string): void {
-    this.uploader?.setBandwidth(spec);
+  /** Changes the site's bandwidth limit at run time ("off", "512k", "08:00,512k 18:00,off"), or one destination's. */
+  setBandwidth(spec: string, destination?: string): void {
+    this.fanOut?.setBandwidth(spec, destination);
   }
 
   async stop(): Promise<void> {
@@ -258,9 +250,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.reconciler?.idle();
     await this.pipeline?.stop();
     await this.inspector?.close();
-    await this.uploader?.stop();
+    await this.fanOut?.stop();
     await this.retention?.stop();
-    await this.destination?.close();
     this.queue.note('engine-stopped', `pid ${process.pid}`);
     // The last word on the link stays readable: `status` shows it while no engine runs.
     this.writeHeartbeat(false);
@@ -339,8 +330,9 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   }
 
   private writeHeartbeat(running: boolean): void {
-    const upload = this.uploader?.status();
-    const link = upload && this.link?.record(upload);
+    const upload = this.fanOut?.primary();
+    const link = this.fanOut?.primaryLink();
+    const destinations = this.fanOut?.statuses() ?? [];
     this.queue.setMeta(
       'heartbeat',
       JSON.stringify({
@@ -358,8 +350,25 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
           lastSuccessAt: link?.lastSuccessAt,
           lastError: upload.online ? upload.lastError : link?.lastError,
           bytesPerSecond: upload.bytesPerSecond,
-          bandwidthLimit: upload.bandwidthLimit,
+          bandwidthLimit: this.fanOut?.siteLimit(),
         },
+        // Each destination on its own (status and the UI show them when there are several).
+        destinations: destinations.map((d) => ({
+          name: d.name,
+          destination: d.destination,
+          isLocalDemo: d.isLocalDemo,
+          isDefault: d.isDefault,
+          online: d.online,
+          pausedFor: d.pausedFor,
+          offlineSince: d.link.offlineSince,
+          lastSuccessAt: d.link.lastSuccessAt,
+          lastError: d.online ? d.lastError : d.link.lastError,
+          nextProbeAt: d.nextProbeAt,
+          bytesPerSecond: d.bytesPerSecond,
+          bandwidthLimit: d.bandwidthLimit,
+          inFlight: d.inFlight.length,
+          counts: d.counts,
+        })),
       }),
     );
   }

@@ -1,8 +1,14 @@
+import { DEFAULT_DESTINATION } from './queue/delivery-types.ts';
 import type { CaptureQueue } from './queue/queue.ts';
 import type { UploaderStatus } from './upload/uploader.ts';
 
 /** The queue meta key holding what the engine knows of its link to the store. */
 export const LINK_MEMORY_KEY = 'link';
+
+/** Each destination's link is remembered on its own; `default` keeps the key it always had. */
+export function linkMemoryKey(destination = DEFAULT_DESTINATION): string {
+  return destination === DEFAULT_DESTINATION ? LINK_MEMORY_KEY : `${LINK_MEMORY_KEY}:${destination}`;
+}
 
 /**
  * What the engine last knew about its link to the store, kept in the queue's meta table so that
@@ -16,9 +22,10 @@ export interface LinkMemory {
   lastError?: string;
 }
 
-export function readLinkMemory(queue: CaptureQueue): LinkMemory {
-  const saved = parse(queue.getMeta(LINK_MEMORY_KEY));
+export function readLinkMemory(queue: CaptureQueue, destination = DEFAULT_DESTINATION): LinkMemory {
+  const saved = parse(queue.getMeta(linkMemoryKey(destination)));
   if (saved) return saved;
+  if (destination !== DEFAULT_DESTINATION) return {};
   // Queues from before this key: the last heartbeat carried the same facts.
   const upload = (parse(queue.getMeta('heartbeat')) as { upload?: UploaderStatus } | undefined)?.upload;
   if (!upload) return {};
@@ -38,10 +45,12 @@ export class LinkRecorder {
   private sawOutage = false;
   private answered = false;
   private saved: string;
+  private readonly key: string;
 
-  constructor(queue: CaptureQueue, before: LinkMemory) {
+  constructor(queue: CaptureQueue, before: LinkMemory, destination = DEFAULT_DESTINATION) {
     this.queue = queue;
     this.before = before;
+    this.key = linkMemoryKey(destination);
     this.saved = JSON.stringify(before);
   }
 
@@ -59,7 +68,7 @@ export class LinkRecorder {
     };
     const json = JSON.stringify(memory);
     if (json !== this.saved) {
-      this.queue.setMeta(LINK_MEMORY_KEY, json);
+      this.queue.setMeta(this.key, json);
       this.saved = json;
     }
     return memory;

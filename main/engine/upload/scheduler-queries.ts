@@ -1,7 +1,11 @@
+import { DEFAULT_DESTINATION } from '../queue/delivery-types.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { MultipartProgress } from './types.ts';
 
-/** The uploader's reads. Writes go through queue.transition() so the state machine stays in charge. */
+/**
+ * The uploader's reads, one destination at a time, from the deliveries table. Writes go through the
+ * queue's delivery moves so the state machine stays in charge.
+ */
 
 type Order = 'oldest' | 'newest';
 
@@ -20,52 +24,60 @@ const candidate = (row: Record<string, unknown>): Candidate => ({
   priority: Number(row.priority),
 });
 
-/** The queries for `queued` files: each reads the files_by_state index (state, priority DESC, id) alone. */
+/**
+ * The queries for one destination's `queued` deliveries: each reads the deliveries_by_state index
+ * (destination, state, priority DESC, file_id) alone.
+ */
 export const QUEUED_SQL = {
-  oldest: `SELECT id, priority FROM files WHERE state = 'queued' ORDER BY priority DESC, id ASC LIMIT ?`,
-  topPriority: `SELECT max(priority) AS p FROM files WHERE state = 'queued'`,
-  nextPriority: `SELECT max(priority) AS p FROM files WHERE state = 'queued' AND priority < ?`,
-  newestAt: `SELECT id, priority FROM files WHERE state = 'queued' AND priority = ? ORDER BY id DESC LIMIT ?`,
+  oldest: `SELECT file_id AS id, priority FROM deliveries WHERE destination = ? AND state = 'queued'
+    ORDER BY priority DESC, file_id ASC LIMIT ?`,
+  topPriority: `SELECT max(priority) AS p FROM deliveries WHERE destination = ? AND state = 'queued'`,
+  nextPriority: `SELECT max(priority) AS p FROM deliveries WHERE destination = ? AND state = 'queued' AND priority < ?`,
+  newestAt: `SELECT file_id AS id, priority FROM deliveries WHERE destination = ? AND state = 'queued' AND priority = ?
+    ORDER BY file_id DESC LIMIT ?`,
 } as const;
 
 /**
- * `queued` files in upload order, without sorting them: `newest` walks the index priority by
- * priority, backwards within each (the index runs id ascending).
+ * `queued` deliveries in upload order, without sorting them: `newest` walks the index priority by
+ * priority, backwards within each (the index runs file id ascending).
  */
-function queuedInOrder(queue: CaptureQueue, limit: number, order: Order): Candidate[] {
-  if (order === 'oldest') return queue.select(QUEUED_SQL.oldest, limit).map(candidate);
+function queuedInOrder(queue: CaptureQueue, destination: string, limit: number, order: Order): Candidate[] {
+  if (order === 'oldest') return queue.select(QUEUED_SQL.oldest, destination, limit).map(candidate);
   const found: Candidate[] = [];
   let below: number | undefined;
   while (found.length < limit) {
     const top = (
       below === undefined
-        ? queue.select(QUEUED_SQL.topPriority)
-        : queue.select(QUEUED_SQL.nextPriority, below)
+        ? queue.select(QUEUED_SQL.topPriority, destination)
+        : queue.select(QUEUED_SQL.nextPriority, destination, below)
     )[0]?.p;
     if (top == null) break;
     below = Number(top);
-    const rows = queue.select(QUEUED_SQL.newestAt, below, limit - found.length);
+    const rows = queue.select(QUEUED_SQL.newestAt, destination, below, limit - found.length);
     found.push(...rows.map(candidate));
   }
   return found;
 }
 
 /**
- * Ids of the next files to upload: `queued` ones, and `failed` ones whose retry time has come,
- * highest priority first, then by capture order. Two index-friendly queries rather than one OR
- * that would sort every queued row; in-flight files are `uploading`, so neither returns them.
+ * File ids of the next uploads to one destination: `queued` deliveries, and `failed` ones whose retry
+ * time has come, highest priority first, then by capture order. Two index-friendly queries rather
+ * than one OR that would sort every queued row; in-flight deliveries are `uploading`, so neither
+ * returns them.
  */
 export function nextUploadIds(
   queue: CaptureQueue,
-  options: { now: number; limit: number; order: Order },
+  options: { now: number; limit: number; order: Order; destination?: string },
 ): number[] {
   if (options.limit <= 0) return [];
-  const queued = queuedInOrder(queue, options.limit, options.order);
+  const destination = options.destination ?? DEFAULT_DESTINATION;
+  const queued = queuedInOrder(queue, destination, options.limit, options.order);
   const due = queue
     .select(
-      `SELECT id, priority FROM files
-       WHERE state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-       ORDER BY priority DESC, id ${options.order === 'newest' ? 'DESC' : 'ASC'} LIMIT ?`,
+      `SELECT file_id AS id, priority FROM deliveries
+       WHERE destination = ? AND state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+       ORDER BY priority DESC, file_id ${options.order === 'newest' ? 'DESC' : 'ASC'} LIMIT ?`,
+      destination,
       options.now,
       options.limit,
     )
@@ -74,16 +86,22 @@ export function nextUploadIds(
   return merged.slice(0, options.limit).map((c) => c.id);
 }
 
-/** When the earliest failed file is due again, if any is waiting. */
-export function nextRetryAt(queue: CaptureQueue): number | undefined {
-  const row = queue.select(`SELECT min(next_attempt_at) AS at FROM files WHERE state = 'failed'`)[0];
+/** When the earliest failed delivery to this destination is due again, if any is waiting. */
+export function nextRetryAt(queue: CaptureQueue, destination = DEFAULT_DESTINATION): number | undefined {
+  const row = queue.select(
+    `SELECT min(next_attempt_at) AS at FROM deliveries WHERE destination = ? AND state = 'failed'`,
+    destination,
+  )[0];
   return row?.at == null ? undefined : Number(row.at);
 }
 
-/** Multipart upload ids the queue still means to resume: the store may not abort these. */
-export function trackedUploadIds(queue: CaptureQueue): Set<string> {
+/** Multipart upload ids the queue still means to resume at this destination: the store may not abort these. */
+export function trackedUploadIds(queue: CaptureQueue, destination = DEFAULT_DESTINATION): Set<string> {
   const ids = new Set<string>();
-  for (const row of queue.select('SELECT upload FROM files WHERE upload IS NOT NULL')) {
+  for (const row of queue.select(
+    'SELECT upload FROM deliveries WHERE destination = ? AND upload IS NOT NULL',
+    destination,
+  )) {
     try {
       const progress = JSON.parse(String(row.upload)) as Partial<MultipartProgress> | null;
       if (typeof progress?.uploadId === 'string') ids.add(progress.uploadId);
@@ -94,8 +112,14 @@ export function trackedUploadIds(queue: CaptureQueue): Set<string> {
   return ids;
 }
 
-/** How many files wait for the uploader (queued, or failed and due or not). */
-export function pendingCount(queue: CaptureQueue): number {
-  const row = queue.select(`SELECT count(*) AS n FROM files WHERE state IN ('queued', 'failed')`)[0];
+/** How many deliveries wait for an uploader (queued, or failed and due or not), for one destination or all. */
+export function pendingCount(queue: CaptureQueue, destination?: string): number {
+  const row =
+    destination === undefined
+      ? queue.select(`SELECT count(*) AS n FROM deliveries WHERE state IN ('queued', 'failed')`)[0]
+      : queue.select(
+          `SELECT count(*) AS n FROM deliveries WHERE destination = ? AND state IN ('queued', 'failed')`,
+          destination,
+        )[0];
   return Number(row?.n ?? 0);
 }

@@ -1,16 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { FileState } from '../../../shared/status.ts';
 import { formatDuration } from '../config/units.ts';
+import { DEFAULT_DESTINATION, type DeliveryRecord, type DeliveryState } from '../queue/delivery-types.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord, QueueChange } from '../queue/types.ts';
 import { BandwidthLimiter, formatRate, parseBandwidth } from './bandwidth.ts';
-import {
-  asUploadError,
-  Connectivity,
-  PAUSE_WORDS,
-  type PauseReason,
-  pauseReasonFor,
-} from './connectivity.ts';
+import { asUploadError, Connectivity, PAUSE_WORDS, pauseReasonFor } from './connectivity.ts';
+import { applyOutcome, recordDelivered, requeueDelivery, saveDeliveryProgress } from './delivery-writes.ts';
 import {
   busyStoreOutcome,
   countedOutcome,
@@ -19,66 +14,16 @@ import {
   mayBeDestinationWide,
   sourceOutcome,
 } from './failure-policy.ts';
-import { forgetStartedUpload, interruptedKeys, orphanedUploads, recordStartedUpload } from './leftovers.ts';
+import { forgetStartedUpload, interruptedKeys, orphanedUploads } from './leftovers.ts';
 import { RateMeter } from './rate-meter.ts';
 import { nextRetryAt, nextUploadIds } from './scheduler-queries.ts';
 import type { UploadSettings } from './settings.ts';
-import { type SidecarLocator, type SidecarUpload, uploadSidecarBeside } from './sidecar-upload.ts';
-import type { Destination, MultipartProgress, UploadError, UploadResult } from './types.ts';
-import { buildUploadSource, resumableProgress, successDetail } from './upload-source.ts';
+import { type SidecarUpload, uploadSidecarBeside } from './sidecar-upload.ts';
+import type { Destination, MultipartProgress, Throttle, UploadError, UploadResult } from './types.ts';
+import { buildUploadSource, resumableProgress } from './upload-source.ts';
+import type { UploaderContext, UploaderStatus } from './uploader-types.ts';
 
-export interface UploaderContext {
-  site: string;
-  device: string;
-  /** Per-folder device names (a folder may name its own camera); defaults to `device`. */
-  deviceFor?: (folderId: string) => string;
-  now?: () => number;
-  random?: () => number;
-  /** The after-upload step (retention), run inside the commit that records each upload. */
-  afterUpload?: AfterUploadHook;
-  /**
-   * Called after the commit that records an upload, with the record as that commit left it:
-   * `uploaded`, or already moved on by afterUpload (e.g. `retained`).
-   */
-  onUploaded?: (record: FileRecord) => void;
-  /** Where each capture's prediction sidecar is, to upload it beside the capture; absent: sidecars stay local. */
-  sidecars?: SidecarLocator;
-  /** What the last run knew of the link (last success, an unresolved outage), so a restart keeps it. */
-  linkBeforeRestart?: { lastSuccessAt?: number; offlineSince?: number };
-}
-
-/** What happens to the local copy once its upload is recorded (RetentionManager implements it). */
-export interface AfterUploadHook {
-  /** The copy is deleted or moved after upload: the commit recording `uploaded` must survive power loss. */
-  readonly removesLocalCopy: boolean;
-  /**
-   * Runs inside the transaction that records `record` as uploaded and may move it on in that same
-   * commit (retention `keep` → `retained`). Returns the record as it now is.
-   */
-  afterUploadInTransaction(record: FileRecord): FileRecord;
-}
-
-export interface InFlightUpload {
-  fileId: number;
-  relPath: string;
-  bytesSent: number;
-  size: number;
-}
-
-export interface UploaderStatus {
-  /** False while uploads are paused because the store is unreachable or refuses us. */
-  online: boolean;
-  pausedFor?: PauseReason;
-  offlineSince?: number;
-  lastSuccessAt?: number;
-  lastError?: string;
-  nextProbeAt?: number;
-  inFlight: InFlightUpload[];
-  bytesPerSecond: number;
-  bandwidthLimit?: number;
-  destination: string;
-  isLocalDemo: boolean;
-}
+export type { AfterUploadHook, InFlightUpload, UploaderContext, UploaderStatus } from './uploader-types.ts';
 
 interface UploaderEvents {
   status: [UploaderStatus];
@@ -87,6 +32,8 @@ interface UploaderEvents {
 
 interface Job {
   record: FileRecord;
+  /** This destination's delivery of the file, as claimed. */
+  delivery: DeliveryRecord;
   controller: AbortController;
   bytesSent: number;
   /** Set once we write the outcome: queue changes after this are ours. */
@@ -109,20 +56,29 @@ interface Finished {
 /** Candidates read per query: enough for several rounds of launches without asking again. */
 const CANDIDATE_BATCH = 256;
 /**
- * States a candidate may start uploading from. A `failed` candidate was due when it was read, and
- * only we make files `failed` (from `uploading`), after which we read the candidates again.
+ * Delivery states a candidate may start uploading from. A `failed` candidate was due when it was
+ * read, and only we make deliveries `failed` (from `uploading`), after which we read them again.
  */
-const UPLOADABLE: readonly FileState[] = ['queued', 'failed'];
+const UPLOADABLE: readonly DeliveryState[] = ['queued', 'failed'];
+/** File states still in the upload flow: a move by someone else to any other supersedes our upload. */
+const UPLOAD_FLOW: ReadonlySet<string> = new Set([
+  'uploading',
+  'failed',
+  'uploaded',
+  'conflict',
+  'quarantined',
+]);
 
 const DAY_MS = 86_400_000;
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Moves queued files to the destination: at most `concurrency` at once, highest priority
- * first, one shared bandwidth limit, retries with backoff, and a pause (with a cheap probe)
- * while the store is unreachable or refuses us, so an outage neither hammers the link nor
- * burns retries. Every outcome is a queue transition, so a crash at any point resumes cleanly.
- * The destination belongs to the caller: stop() does not close it.
+ * Moves one destination's queued deliveries to it: at most `concurrency` at once, highest priority
+ * first, its own bandwidth limit (and the site's, shared with the other destinations), retries with
+ * backoff, and a pause (with a cheap probe) while the store is unreachable or refuses us, so an
+ * outage neither hammers the link nor burns retries, and other destinations keep going. Every
+ * outcome is a queue transition, so a crash at any point resumes cleanly. The destination belongs to
+ * the caller: stop() does not close it.
  */
 export class Uploader extends EventEmitter<UploaderEvents> {
   private readonly queue: CaptureQueue;
@@ -132,6 +88,10 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly limiter: BandwidthLimiter;
+  /** This destination's limit, then the site's. */
+  private readonly throttle: Throttle;
+  /** The destination's name in the deliveries table. */
+  readonly name: string;
   private readonly meter = new RateMeter();
   private readonly connectivity: Connectivity;
   private readonly jobs = new Map<number, Job>();
@@ -164,7 +124,17 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.ctx = ctx;
     this.now = ctx.now ?? Date.now;
     this.random = ctx.random ?? Math.random;
+    this.name = ctx.destinationName ?? DEFAULT_DESTINATION;
     this.limiter = new BandwidthLimiter(settings.bandwidth);
+    const site = ctx.siteThrottle;
+    this.throttle = site
+      ? {
+          take: async (bytes, signal) => {
+            await this.limiter.take(bytes, signal);
+            await site.take(bytes, signal);
+          },
+        }
+      : this.limiter;
     this.lastSuccessAt = ctx.linkBeforeRestart?.lastSuccessAt;
     this.connectivity = new Connectivity({
       probe: (signal) => destination.probe(signal),
@@ -183,8 +153,8 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.stopping = false;
     // Files a crash left in `uploading` go back to the queue with their progress, to be resumed;
     // the first sweep looks beside their keys for what their copies left behind.
-    const interrupted = interruptedKeys(this.queue);
-    this.queue.recoverInterrupted();
+    const interrupted = interruptedKeys(this.queue, this.name);
+    this.queue.recoverInterrupted(this.name);
     this.queue.on('change', this.onQueueChange);
     this.connectivity.restart();
     void this.sweepOrphans(interrupted);
@@ -217,15 +187,17 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   setBandwidth(spec: string): void {
     const timetable = parseBandwidth(spec);
     this.limiter.setTimetable(timetable);
+    const which = this.name === DEFAULT_DESTINATION ? '' : ` for ${this.name}`;
     this.queue.note(
       'upload',
-      `bandwidth limit set to "${spec}" (now ${formatRate(this.limiter.currentLimit())})`,
+      `bandwidth limit${which} set to "${spec}" (now ${formatRate(this.limiter.currentLimit())})`,
     );
   }
 
   status(): UploaderStatus {
     const c = this.connectivity;
     return {
+      name: this.name,
       online: c.online,
       pausedFor: c.pausedFor,
       offlineSince: c.offlineSince,
@@ -318,7 +290,12 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private nextCandidate(now: number): number | undefined {
     if (this.candidates.length === 0 && (this.candidatesStale || !this.candidatesComplete)) {
       const limit = Math.max(CANDIDATE_BATCH, this.settings.concurrency);
-      this.candidates = nextUploadIds(this.queue, { now, limit, order: this.settings.order });
+      this.candidates = nextUploadIds(this.queue, {
+        now,
+        limit,
+        order: this.settings.order,
+        destination: this.name,
+      });
       this.candidatesStale = false;
       this.candidatesComplete = this.candidates.length < limit;
     }
@@ -333,15 +310,17 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       if (id === undefined) break;
       if (this.jobs.has(id)) continue;
       // The list may be a little old: the file may have been held, changed or removed since.
-      if (!this.queue.moveIf(id, UPLOADABLE, 'uploading')) continue;
+      if (!this.queue.deliveries.move(id, this.name, UPLOADABLE, 'uploading')) continue;
       const record = this.queue.get(id);
-      if (!record) continue;
+      const delivery = this.queue.deliveries.get(id, this.name);
+      if (!record || !delivery) continue;
       const job: Job = {
         record,
+        delivery,
         controller: new AbortController(),
         bytesSent: 0,
         settling: false,
-        uploadId: resumableProgress(record.upload)?.uploadId,
+        uploadId: resumableProgress(delivery.upload)?.uploadId,
       };
       this.jobs.set(id, job);
       claimed.push(job);
@@ -352,7 +331,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private armRetryTimer(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    const at = nextRetryAt(this.queue);
+    const at = nextRetryAt(this.queue, this.name);
     if (at === undefined) return;
     if (at <= this.now()) {
       // Already due: the candidate list may predate it. It takes the next free slot.
@@ -378,12 +357,14 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     let sidecar: SidecarUpload | undefined;
     try {
       const device = this.ctx.deviceFor?.(job.record.folderId) ?? this.ctx.device;
-      const source = buildUploadSource(job.record, { site: this.ctx.site, device });
+      // This destination's key (its own template, or the rule's).
+      const objectKey = job.delivery.objectKey ?? job.record.objectKey;
+      const source = buildUploadSource({ ...job.record, objectKey }, { site: this.ctx.site, device });
       result = await this.destination.upload(source, {
-        resume: resumableProgress(job.record.upload),
+        resume: resumableProgress(job.delivery.upload),
         saveProgress: (progress) => this.saveProgress(job, progress),
         signal: job.controller.signal,
-        throttle: this.limiter,
+        throttle: this.throttle,
         onBytes: (bytes) => {
           job.bytesSent += bytes;
           this.meter.add(bytes);
@@ -392,7 +373,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       if (this.ctx.sidecars) {
         const options = {
           signal: job.controller.signal,
-          throttle: this.limiter,
+          throttle: this.throttle,
           onBytes: (n: number) => this.meter.add(n),
         };
         sidecar = await uploadSidecarBeside(this.destination, this.ctx.sidecars, {
@@ -422,61 +403,19 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     });
   }
 
-  /**
-   * Persists multipart progress, unless the file has meanwhile been moved on by someone else.
-   * A new upload is recorded as ours in any case (the orphan sweep aborts only recorded ones);
-   * progress cleared means the upload completed or was aborted, so it is forgotten.
-   */
+  /** Persists multipart progress; a delivery moved on by someone else meanwhile aborts the upload. */
   private saveProgress(job: Job, progress: MultipartProgress | undefined): void {
     if (job.settling) return;
-    const saved = this.queue.transaction(() => {
-      // Recorded on every save (a no-op once known), so uploads begun before records were kept count too.
-      if (progress) recordStartedUpload(this.queue, progress);
-      else if (job.uploadId) forgetStartedUpload(this.queue, job.uploadId);
-      job.uploadId = progress?.uploadId;
-      if (this.queue.get(job.record.id)?.state !== 'uploading') return false;
-      this.queue.transition(job.record.id, 'uploading', { upload: progress ?? null });
-      return true;
-    });
+    const saved = saveDeliveryProgress(this.queue, this.name, job.record.id, job.uploadId, progress);
+    job.uploadId = progress?.uploadId;
     if (!saved) abort(job, 'superseded');
   }
 
-  /** Records one confirmed upload (inside step's transaction); undefined when the file moved on meanwhile. */
+  /** Records one confirmed upload (inside step's transaction): the file when this was its last destination. */
   private recordSuccess({ job, result, sidecar }: Finished): FileRecord | undefined {
-    const patch = {
-      objectKey: result.key,
-      upload: null,
-      lastError: null,
-      nextAttemptAt: null,
-      sidecar: sidecar?.copy ?? null,
-    };
-    const detail = `${successDetail(this.destination, job.record, result)}${sidecar?.note ?? ''}`;
-    if (!this.queue.moveIf(job.record.id, ['uploading'], 'uploaded', patch, detail)) {
-      this.queue.note(
-        'upload',
-        `${job.record.relPath} reached the store as ${result.key} but changed meanwhile`,
-      );
-      return undefined;
-    }
-    // What the row now says, without reading it back.
-    const updated: FileRecord = {
-      ...job.record,
-      state: 'uploaded',
-      stateChangedAt: this.now(),
-      objectKey: result.key,
-      upload: undefined,
-      lastError: undefined,
-      nextAttemptAt: undefined,
-      sidecar: sidecar?.copy,
-    };
-    if (!this.ctx.afterUpload) return updated;
-    try {
-      return this.ctx.afterUpload.afterUploadInTransaction(updated);
-    } catch (error) {
-      // The upload stands; the after-upload step is retried by retention's sweep.
-      this.queue.note('upload', `after uploading ${updated.relPath}: ${asUploadError(error).message}`);
-      return updated;
-    }
+    const claimed = { record: job.record, delivery: job.delivery };
+    const outcome = { result, sidecar, now: this.now(), afterUpload: this.ctx.afterUpload };
+    return recordDelivered(this.queue, this.name, this.destination, claimed, outcome) ?? undefined;
   }
 
   /** Tells listeners about a recorded upload; their troubles are logged, not ours. */
@@ -520,70 +459,77 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       }
     }
     job.settling = true;
-    const current = this.queue.get(id);
-    if (current?.state !== 'uploading') return;
+    const delivery = this.queue.deliveries.get(id, this.name);
+    if (delivery?.state !== 'uploading') return;
     if (this.stopping || job.abortedFor === 'stop') {
-      this.queue.transition(id, 'queued', {}, 'upload stopped with the engine; it resumes on the next start');
+      requeueDelivery(
+        this.queue,
+        this.name,
+        id,
+        'upload stopped with the engine; it resumes on the next start',
+      );
       return;
     }
-    this.lastError = `${current.relPath}: ${error.message}`;
-    if (destinationWide) this.pauseFor(error, current);
-    else this.apply(current, this.outcomeFor(current, error));
+    this.lastError = `${job.record.relPath}: ${error.message}`;
+    if (destinationWide) this.pauseFor(error, id);
+    else this.apply(id, this.outcomeFor(id, delivery.attempts, error));
   }
 
   /** The destination, not the file, is the problem: the file waits in the queue, its attempts untouched. */
-  private pauseFor(error: UploadError, record: FileRecord): void {
+  private pauseFor(error: UploadError, fileId: number): void {
     // While paused, a straggler's failure neither changes the reason nor the operator's message.
     if (this.connectivity.online) this.connectivity.pause(pauseReasonFor(error), error.message);
     const why = PAUSE_WORDS[this.connectivity.pausedFor ?? pauseReasonFor(error)];
-    this.queue.transition(
-      record.id,
-      'queued',
-      { lastError: error.message },
-      `${why}: ${error.message}; uploads paused, the file waits`,
-    );
+    const detail = `${why}: ${error.message}; uploads paused, the file waits`;
+    requeueDelivery(this.queue, this.name, fileId, detail, error.message);
   }
 
-  private outcomeFor(record: FileRecord, error: UploadError): FailureOutcome {
+  private outcomeFor(fileId: number, attempts: number, error: UploadError): FailureOutcome {
     const fromSource = sourceOutcome(error);
     if (fromSource) return fromSource;
     if (isBusyStore(error)) {
-      const streak = (this.busyStreak.get(record.id) ?? 0) + 1;
-      this.busyStreak.set(record.id, streak);
+      const streak = (this.busyStreak.get(fileId) ?? 0) + 1;
+      this.busyStreak.set(fileId, streak);
       return busyStoreOutcome(error, streak, this.settings, this.now(), this.random);
     }
-    return countedOutcome(error, record.attempts, this.settings, this.now(), this.random);
+    return countedOutcome(error, attempts, this.settings, this.now(), this.random);
   }
 
-  private apply(record: FileRecord, outcome: FailureOutcome): void {
-    if (outcome.to === 'revisit') {
-      this.busyStreak.delete(record.id);
-      this.queue.revisit(record.id, outcome.detail);
-      return;
-    }
-    if (outcome.to !== 'failed') this.busyStreak.delete(record.id);
-    this.queue.transition(record.id, outcome.to, outcome.patch, outcome.detail);
+  private apply(fileId: number, outcome: FailureOutcome): void {
+    if (outcome.to !== 'failed') this.busyStreak.delete(fileId);
+    applyOutcome(this.queue, this.name, fileId, outcome);
   }
 
   private connectivityChanged(downForMs: number | undefined): void {
     const c = this.connectivity;
     if (downForMs !== undefined) {
-      this.queue.note('upload', `store answers again after ${formatDuration(downForMs)}; uploads resume`);
+      const store = this.name === DEFAULT_DESTINATION ? 'store' : this.name;
+      this.queue.note('upload', `${store} answers again after ${formatDuration(downForMs)}; uploads resume`);
       this.lookAgain();
     } else {
       const every = formatDuration(this.settings.offlineProbeIntervalMs);
-      this.queue.note('upload', `uploads paused (${c.pausedFor}): ${c.lastError}; checking every ${every}`);
+      const which = this.name === DEFAULT_DESTINATION ? 'uploads' : `uploads to ${this.name}`;
+      this.queue.note('upload', `${which} paused (${c.pausedFor}): ${c.lastError}; checking every ${every}`);
     }
     this.emit('status', this.status());
   }
 
-  /** Notices files moved on by someone else mid-upload (changed on disk, vanished) and more work. */
+  /**
+   * Notices more work (a file queued, one of our deliveries back in the queue) and files moved on by
+   * someone else mid-upload (changed on disk, vanished, held), which cancels our upload of them.
+   * Other destinations' deliveries moving the file along are none of our business.
+   */
   private noticeChanges(changes: QueueChange[]): void {
     let news = false;
     for (const change of changes) {
-      if (!this.writing && (change.to === 'queued' || change.to === 'failed')) news = true;
+      const ours = change.destination === this.name;
+      const outside = change.destination === undefined && change.kind !== 'delivery';
+      const now = ours ? change.delivery : outside ? change.to : undefined;
+      if (!this.writing && (now === 'queued' || now === 'failed')) news = true;
       const job = change.fileId == null ? undefined : this.jobs.get(change.fileId);
-      if (job && !job.settling && change.to && change.to !== 'uploading') abort(job, 'superseded');
+      if (!job || job.settling) continue;
+      if (ours && change.delivery !== 'uploading') abort(job, 'superseded');
+      else if (outside && change.to && !UPLOAD_FLOW.has(change.to)) abort(job, 'superseded');
     }
     if (news) this.lookAgain();
   }
@@ -596,9 +542,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     try {
       const inFlight = new Set([...this.jobs.values()].flatMap((job) => job.uploadId ?? []));
       const removed = await this.destination.abortOrphans({
-        uploads: orphanedUploads(this.queue, inFlight),
+        uploads: orphanedUploads(this.queue, inFlight, this.name),
         interruptedKeys: interrupted,
-        forget: (uploadId) => forgetStartedUpload(this.queue, uploadId),
+        forget: (uploadId) => forgetStartedUpload(this.queue, uploadId, this.name),
       });
       if (removed > 0)
         this.queue.note('upload', `cleaned up ${removed} abandoned upload(s) of ours at the destination`);
