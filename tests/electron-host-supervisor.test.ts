@@ -40,7 +40,10 @@ class NodeLauncher implements ProcessLauncher<string> {
   readonly connected: { pid: number | undefined; port: string }[] = [];
   readonly launchedAt: number[] = [];
   mode: () => string = () => 'normal';
-  constructor(private readonly script: string) {}
+  private readonly script: string;
+  constructor(script: string) {
+    this.script = script;
+  }
   launch(restart: RestartInfo | undefined): HostProcess<string> {
     this.restarts.push(restart);
     this.launchedAt.push(Date.now());

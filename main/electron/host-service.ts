@@ -75,6 +75,7 @@ export async function startHostService(options: HostServiceOptions): Promise<Hos
       options.log('error', `UI request ${method} failed: ${(error as Error).message}`),
   });
   const ports = new Set<ContractPort>();
+  let stopping: Promise<void> | undefined;
   return {
     engine,
     config,
@@ -108,14 +109,19 @@ export async function startHostService(options: HostServiceOptions): Promise<Hos
         session.closed();
       });
     },
-    async stop() {
-      controller.abort();
-      await sensor;
-      host.close();
-      for (const port of ports) port.close();
-      ports.clear();
-      await engine.stop();
-      removeLastResort();
+    stop() {
+      stopping ??= stopAll();
+      return stopping;
     },
   };
+
+  async function stopAll(): Promise<void> {
+    controller.abort();
+    await sensor;
+    host.close();
+    for (const port of ports) port.close();
+    ports.clear();
+    await engine.stop();
+    removeLastResort();
+  }
 }
