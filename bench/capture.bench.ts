@@ -1,10 +1,13 @@
 /**
  * Capture engine benchmark (issue 2). Prints a table; figures go to README.
- *   node bench/capture.bench.ts [--files 100000] [--live 20000] [--rate 1000] [--rows 1000000] [--only scan,live,latency,rss]
+ *   node bench/capture.bench.ts [--files 100000] [--live 20000] [--rate 1000] [--rows 1000000]
+ *     [--only scan,live,burst,latency,rss] [--workers N] [--burst-dirs 1]
  * Capture only (watch → inspect → decide → queue; uploads are measured by bench/upload.bench.ts).
  * Measures: catch-up scan of N existing 4 KiB files (vs rclone hashsum sha256 and find+sha256sum on
- * the same files), live files/s decided, rename→queued latency at a fixed rate, peak RSS with a
- * 1,000,000-row queue.
+ * the same files), live files/s decided (with the engine's main-thread CPU per file, which a shared
+ * machine's load hardly changes), a burst of already written files renamed in as fast as possible
+ * (the engine's capacity without the writer's cost), rename→queued latency at a fixed rate, peak RSS
+ * with a 1,000,000-row queue. --workers sets the inspection worker threads (default: the engine's).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +25,9 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     'rate-seconds': { type: 'string', default: '15' },
     rows: { type: 'string', default: '1000000' },
-    only: { type: 'string', default: 'scan,live,latency,rss' },
+    only: { type: 'string', default: 'scan,live,burst,latency,rss' },
+    workers: { type: 'string' },
+    'burst-dirs': { type: 'string', default: '1' },
   },
 });
 const PHASES = new Set(values.only.split(','));
@@ -32,6 +37,11 @@ const RATE = Number(values.rate);
 const RATE_SECONDS = Number(values['rate-seconds']);
 const ROWS = Number(values.rows);
 const FILE_BYTES = 4096;
+const ENGINE_OPTIONS = {
+  transfer: false,
+  ...(values.workers === undefined ? {} : { inspectWorkers: Number(values.workers) }),
+};
+const BURST_DIRS = Math.max(1, Number(values['burst-dirs']));
 
 const results: [string, string][] = [];
 const report = (name: string, value: string) => {
@@ -43,6 +53,7 @@ const root = await mkdtemp(join(tmpdir(), 'edge-bench-'));
 try {
   if (PHASES.has('scan')) await catchUpScan();
   if (PHASES.has('live')) await liveThroughput();
+  if (PHASES.has('burst')) await burstThroughput();
   if (PHASES.has('latency')) await latencyAtRate();
   if (PHASES.has('rss')) await peakRssWithBigQueue();
 } finally {
@@ -94,7 +105,7 @@ async function catchUpScan(): Promise<void> {
   const { captures, config } = siteConfig('scan');
   await writeFiles(captures, FILES);
   execFileSync('sync');
-  const engine = new CaptureEngine(config, { transfer: false });
+  const engine = new CaptureEngine(config, ENGINE_OPTIONS);
   const started = performance.now();
   await engine.start();
   await engine.settled();
@@ -158,20 +169,85 @@ async function liveThroughput(): Promise<void> {
   process.stderr.write(`live: ${LIVE} files written as fast as possible while the engine runs\n`);
   const { captures, config } = siteConfig('live');
   await mkdir(captures, { recursive: true });
-  const engine = new CaptureEngine(config, { transfer: false });
+  const engine = new CaptureEngine(config, ENGINE_OPTIONS);
   await engine.start();
   await engine.settled();
   const started = performance.now();
+  const cpu = cpuMeter();
   await runWriter(captures, LIVE, 1_000_000);
   const writeSeconds = (performance.now() - started) / 1000;
   while (engine.queue.counts().queued < LIVE) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - started) / 1000;
+  const used = cpu.perFile(LIVE);
   await engine.stop();
   report(`live: files written by the simulator`, `${(LIVE / writeSeconds).toFixed(0)} files/s`);
   report(
     `live: files decided and queued`,
     `${(LIVE / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`,
   );
+  report('live: engine CPU per file, main thread / whole process', used);
+}
+
+/** CPU the engine's process spends from now, per file: its main thread, and all its threads. */
+function cpuMeter() {
+  const mainBefore = process.threadCpuUsage();
+  const allBefore = process.cpuUsage();
+  return {
+    perFile(files: number): string {
+      const main = process.threadCpuUsage(mainBefore);
+      const all = process.cpuUsage(allBefore);
+      const us = (usage: NodeJS.CpuUsage) => ((usage.user + usage.system) / files).toFixed(0);
+      return `${us(main)} µs / ${us(all)} µs`;
+    },
+  };
+}
+
+/**
+ * Files already written elsewhere on the same file system are renamed into the capture folder by
+ * another process as fast as it can: what the engine decides per second when arrivals cost the
+ * machine next to nothing. With --burst-dirs N they land in N subfolders.
+ */
+async function burstThroughput(): Promise<void> {
+  process.stderr.write(
+    `burst: ${LIVE} written files renamed in as fast as possible (${BURST_DIRS} folder(s))\n`,
+  );
+  const { captures, config } = siteConfig('burst');
+  const staging = join(root, 'burst', 'staging');
+  await writeFiles(staging, LIVE);
+  const targets: string[] = [];
+  for (let d = 0; d < BURST_DIRS; d++) targets.push(BURST_DIRS === 1 ? captures : join(captures, `in${d}`));
+  for (const target of targets) await mkdir(target, { recursive: true });
+  execFileSync('sync');
+  const engine = new CaptureEngine(config, ENGINE_OPTIONS);
+  await engine.start();
+  await engine.settled();
+  const script = `
+    import { renameSync } from 'node:fs';
+    const staging = ${JSON.stringify(staging)}, targets = ${JSON.stringify(targets)};
+    for (let i = 0; i < ${LIVE}; i++) {
+      const name = 'f' + i + '.bin';
+      renameSync(staging + '/d' + Math.floor(i / 1000) + '/' + name, targets[i % targets.length] + '/' + name);
+    }`;
+  const started = performance.now();
+  const cpu = cpuMeter();
+  // Its own process, and waited for without blocking: the engine must read its events meanwhile.
+  await new Promise<void>((resolve, reject) =>
+    spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' })
+      .on('error', reject)
+      .on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`renamer exited with ${code}`)))),
+  );
+  const renameSeconds = (performance.now() - started) / 1000;
+  while (engine.queue.counts().queued < LIVE) await new Promise((r) => setTimeout(r, 20));
+  const seconds = (performance.now() - started) / 1000;
+  const used = cpu.perFile(LIVE);
+  await engine.stop();
+  const where = BURST_DIRS === 1 ? 'one folder' : `${BURST_DIRS} folders`;
+  report(`burst (${where}): files renamed in`, `${(LIVE / renameSeconds).toFixed(0)} files/s`);
+  report(
+    `burst (${where}): files decided and queued`,
+    `${(LIVE / seconds).toFixed(0)} files/s (${seconds.toFixed(1)} s)`,
+  );
+  report(`burst (${where}): engine CPU per file, main thread / whole process`, used);
 }
 
 async function latencyAtRate(): Promise<void> {
@@ -179,7 +255,7 @@ async function latencyAtRate(): Promise<void> {
   process.stderr.write(`latency: ${count} files at ${RATE}/s, rename → queued\n`);
   const { captures, config } = siteConfig('latency');
   await mkdir(captures, { recursive: true });
-  const engine = new CaptureEngine(config, { transfer: false });
+  const engine = new CaptureEngine(config, ENGINE_OPTIONS);
   const queuedAt = new Map<string, number>();
   engine.on('change', (changes) => {
     const now = performance.timeOrigin + performance.now();

@@ -137,4 +137,15 @@ describe('inspection worker threads', () => {
       await pooled.close();
     }
   });
+
+  test('closing the workers with files in flight still answers every file', async () => {
+    const names = ['contacts.csv', 'log-1.txt', 'log-2.txt', 'frame.jpg'];
+    const inProcess = await createInspector(CONFIG, { folders: FOLDERS });
+    const expected = await Promise.all(names.map((name) => outcome(inProcess, name)));
+    const pooled = await createInspector(CONFIG, { folders: FOLDERS, workers: 2 });
+    const answers = Promise.all(names.map((name) => outcome(pooled, name)));
+    await new Promise((resolve) => setImmediate(resolve)); // sent to the workers, being read
+    await pooled.close();
+    assert.deepEqual(await answers, expected);
+  });
 });

@@ -85,12 +85,18 @@ export class InspectPool {
     });
   }
 
+  /** Stops the workers; anything still waiting or in flight is inspected on the main thread instead. */
   async close(): Promise<void> {
     this.closed = true;
     const workers = this.workers.splice(0);
-    for (const pending of this.waiting.splice(0))
-      this.fallback(pending.request.target).then(pending.resolve, pending.reject);
+    const unfinished = [
+      ...this.waiting.splice(0),
+      ...workers.flatMap((worker) => [...worker.inFlight.values()]),
+    ];
+    for (const worker of workers) worker.inFlight.clear();
     await Promise.all(workers.map((worker) => worker.thread.terminate()));
+    for (const pending of unfinished)
+      this.fallback(pending.request.target).then(pending.resolve, pending.reject);
   }
 
   /** Splits what is waiting across the workers, the least busy first. */
