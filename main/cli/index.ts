@@ -17,9 +17,10 @@ export const USAGE = `Usage: edge-capture <command> [options]
 
 Commands:
   run       --config FILE            Watch the capture folders, decide and queue files (until Ctrl-C)
-  serve     --config FILE [--listen ADDRESS[:PORT]]
+  serve     --config FILE | --demo [--data-dir DIR] [--listen ADDRESS[:PORT]]
                                      Run the engine and serve the UI to a browser (127.0.0.1:7878 by default;
-                                     any other address needs the access token printed on first start)
+                                     any other address needs the access token printed on first start);
+                                     --demo serves the zero-config demo site instead of a config
   dry-run   --config FILE [PATH...]  Show each file's decision and reason without queuing anything
   status    --config FILE | --data-dir DIR
                                      Counts by state, the oldest waiting file, whether the engine runs
@@ -54,6 +55,7 @@ const OPTIONS = {
   after: { type: 'string' },
   to: { type: 'string' },
   listen: { type: 'string' },
+  demo: { type: 'boolean' },
   rate: { type: 'string' },
   count: { type: 'string' },
   duration: { type: 'string' },

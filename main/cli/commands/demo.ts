@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../../engine/config/resolve.ts';
+import type { ResolvedConfig } from '../../engine/config/types.ts';
 import { simulate } from '../../simulate/index.ts';
 import type { CliArgs } from '../index.ts';
-import { createLogger } from '../output.ts';
+import { createLogger, type Logger } from '../output.ts';
 import { logLevelFromArgs, runEngine } from './run.ts';
 
 /** Where the zero-config demo keeps its captures and queue unless --data-dir says otherwise. */
@@ -57,25 +58,35 @@ export function demoConfigDocument(dataDir: string): Record<string, unknown> {
   };
 }
 
-export async function demoCommand(args: CliArgs): Promise<number> {
-  const dataDir = resolve(args.values['data-dir'] ?? defaultDemoDir());
-  mkdirSync(join(dataDir, 'captures'), { recursive: true });
+/** The demo site for `demo` and `serve --demo`: the built-in config and its simulated sensor. */
+export function demoSite(dataDirArg: string | undefined): {
+  config: ResolvedConfig;
+  /** Starts the simulated sensor; the function it returns stops it. */
+  startSensor(logger: Logger): () => Promise<void>;
+} {
+  const dataDir = resolve(dataDirArg ?? defaultDemoDir());
+  const captures = join(dataDir, 'captures');
+  mkdirSync(captures, { recursive: true });
   const config = resolveConfig(demoConfigDocument(dataDir), '(built-in demo config)');
+  return {
+    config,
+    startSensor(logger) {
+      logger.log('info', `DEMO MODE: simulated sensor writing into ${captures}; data stays on this machine`);
+      const controller = new AbortController();
+      const sensor = simulate({ to: captures, ratePerSec: 5, signal: controller.signal }).catch((error) => {
+        logger.log('error', `simulated sensor stopped: ${(error as Error).message}`);
+      });
+      return async () => {
+        controller.abort();
+        await sensor;
+      };
+    },
+  };
+}
+
+export async function demoCommand(args: CliArgs): Promise<number> {
+  const { config, startSensor } = demoSite(args.values['data-dir']);
   const logger = createLogger({ json: args.values.json, level: logLevelFromArgs(args) });
-  logger.log(
-    'info',
-    `DEMO MODE: simulated sensor writing into ${join(dataDir, 'captures')}; data stays on this machine`,
-  );
-  const controller = new AbortController();
-  const sensor = simulate({ to: join(dataDir, 'captures'), ratePerSec: 5, signal: controller.signal }).catch(
-    (error) => {
-      logger.log('error', `simulated sensor stopped: ${(error as Error).message}`);
-    },
-  );
-  return runEngine(config, logger, {
-    onStop: async () => {
-      controller.abort();
-      await sensor;
-    },
-  });
+  const stopSensor = startSensor(logger);
+  return runEngine(config, logger, { onStop: stopSensor });
 }

@@ -9,6 +9,7 @@ import { CliError, EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
 import { createLogger } from '../output.ts';
 import { packageVersion } from '../version.ts';
+import { demoSite } from './demo.ts';
 import { logLevelFromArgs, runEngine } from './run.ts';
 
 export const DEFAULT_PORT = 7878;
@@ -31,8 +32,11 @@ export function parseListen(value: string | undefined): { address: string; port:
 
 /** Browser mode: the engine, plus the UI and the contract over HTTP + WebSocket. */
 export async function serveCommand(args: CliArgs): Promise<number> {
-  const config = await configFromArgs(args);
   const logger = createLogger({ json: args.values.json, level: logLevelFromArgs(args) });
+  // --demo: the zero-config demo site (simulated sensor) instead of a config file.
+  const demo = args.values.demo ? demoSite(args.values['data-dir']) : undefined;
+  const config = demo ? demo.config : await configFromArgs(args);
+  let stopSensor: (() => Promise<void>) | undefined;
   const { address, port } = parseListen(args.values.listen);
   let token: string | undefined;
   if (!isLoopback(address)) {
@@ -56,9 +60,13 @@ export async function serveCommand(args: CliArgs): Promise<number> {
       } catch (error) {
         throw new CliError(`could not listen on ${address}:${port}: ${(error as Error).message}`);
       }
-      logger.log('info', `browser mode: open ${server.url}`, { listen: `${address}:${server.port}` });
+      logger.log('info', `browser mode${demo ? ' (DEMO site)' : ''}: open ${server.url}`, {
+        listen: `${address}:${server.port}`,
+      });
+      stopSensor = demo?.startSensor(logger);
     },
     onStop: async () => {
+      await stopSensor?.();
       await server?.close();
       host?.close();
     },
