@@ -24,13 +24,15 @@ Commands:
   dry-run   --config FILE [PATH...]  Show each file's decision and reason without queuing anything
   status    --config FILE | --data-dir DIR
                                      Counts by state, the oldest waiting file, whether the engine runs
-  list      --config FILE | --data-dir DIR [--state STATE] [--limit N] [--after ID]
+  list      --config FILE | --data-dir DIR [--state STATE] [--destination NAME] [--limit N] [--after ID]
                                      List queued files, newest first (50 unless --limit);
-                                     when more remain it says so: --after ID pages on
+                                     when more remain it says so: --after ID pages on;
+                                     --destination: files sent there, --state then filters on that upload
   explain   --config FILE | --data-dir DIR PATH
                                      Why a file is in its state: decision, rule trace and history
-  bandwidth --config FILE | --data-dir DIR LIMIT
+  bandwidth --config FILE | --data-dir DIR [--destination NAME] LIMIT
                                      Change a running engine's upload limit: off, 512k, 4M, "08:00,512k 18:00,off"
+                                     (the site's, or one destination's)
   validate  --config FILE            Check a config file; exit code 3 when it is invalid
   simulate  --to DIR [--rate 10/s] [--count N] [--duration 30s] [--seed N] [--size 4KiB]
                                      Write realistic captures the way cameras and sensors do
@@ -53,6 +55,7 @@ const OPTIONS = {
   state: { type: 'string', multiple: true },
   limit: { type: 'string' },
   after: { type: 'string' },
+  destination: { type: 'string' },
   to: { type: 'string' },
   listen: { type: 'string' },
   demo: { type: 'boolean' },

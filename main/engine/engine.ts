@@ -196,7 +196,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     if (!request) return;
     this.bandwidthRequestSeenAt = request.at;
     try {
-      this.setBandwidth(request.spec);
+      this.setBandwidth(request.spec, request.destination);
     } catch (error) {
       this.queue.note('problem', `bandwidth request "${request.spec}" ignored: ${(error as Error).message}`);
     }

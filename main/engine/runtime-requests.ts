@@ -7,9 +7,9 @@ export const BANDWIDTH_REQUEST_KEY = 'bandwidth_request';
 export function takeBandwidthRequest(
   queue: CaptureQueue,
   lastSeenAt: number,
-): { spec: string; at: number } | undefined {
+): { spec: string; at: number; destination?: string } | undefined {
   const raw = queue.getMeta(BANDWIDTH_REQUEST_KEY);
   if (!raw) return undefined;
-  const request = JSON.parse(raw) as { spec: string; at: number };
+  const request = JSON.parse(raw) as { spec: string; at: number; destination?: string };
   return request.at > lastSeenAt ? request : undefined;
 }

@@ -24,16 +24,18 @@ export async function bandwidthCommand(args: CliArgs): Promise<number> {
   } catch (error) {
     throw new CliError(`"${spec}" is not a bandwidth limit: ${(error as Error).message}`, EXIT.usage);
   }
+  const destination = args.values.destination;
   const dataDir = args.values['data-dir'];
   const path = dataDir ? join(resolve(dataDir), 'queue.db') : queuePath(await configFromArgs(args));
   const queue = new CaptureQueue(path);
   try {
-    queue.setMeta(BANDWIDTH_REQUEST_KEY, JSON.stringify({ spec, at: Date.now() }));
+    queue.setMeta(BANDWIDTH_REQUEST_KEY, JSON.stringify({ spec, at: Date.now(), destination }));
   } finally {
     queue.close();
   }
+  const which = destination === undefined ? '' : ` for destination ${destination}`;
   process.stdout.write(
-    `Bandwidth limit "${spec}" requested; a running engine applies it within a few seconds.\n`,
+    `Bandwidth limit "${spec}"${which} requested; a running engine applies it within a few seconds.\n`,
   );
   return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../../engine/config/types.ts';
-import { formatDuration } from '../../engine/config/units.ts';
+import { formatBytes, formatDuration } from '../../engine/config/units.ts';
 import { CaptureEngine } from '../../engine/engine.ts';
 import { installLastResortHandlers } from '../../engine/last-resort.ts';
 import type { QueueChange } from '../../engine/queue/types.ts';
@@ -51,15 +51,19 @@ export async function runEngine(
   const removeLastResort = installLastResortHandlers(engine);
   engine.on('change', (changes) => logDecisions(changes, logger));
   engine.on('caughtUp', () => logger.log('info', 'catch-up scan finished', statusFields(engine)));
-  let wasOnline = true;
+  const wasOnline = new Map<string, boolean>();
   engine.on('status', () => {
-    const upload = engine.uploadStatus();
-    if (upload && upload.online !== wasOnline) {
-      wasOnline = upload.online;
-      if (upload.online) logger.log('info', `uploads resumed: ${upload.destination} answers again`);
+    const all = engine.destinationStatuses();
+    for (const upload of all) {
+      if (upload.online === (wasOnline.get(upload.name) ?? true)) continue;
+      wasOnline.set(upload.name, upload.online);
+      // With several destinations each line names its own; the others keep going.
+      const to = all.length > 1 ? ` to ${upload.name}` : '';
+      if (upload.online) logger.log('info', `uploads${to} resumed: ${upload.destination} answers again`);
       else
-        logger.log('warn', `uploads paused: ${upload.lastError ?? 'the store does not answer'}`, {
+        logger.log('warn', `uploads${to} paused: ${upload.lastError ?? 'the store does not answer'}`, {
           probing: true,
+          ...(all.length > 1 ? { destination: upload.name } : {}),
         });
     }
     if (engine.capturePausedReason) logger.log('error', engine.capturePausedReason);
@@ -96,7 +100,7 @@ export async function runEngine(
         : ' · nothing uploaded yet'
       : '';
     logger.status(
-      `${link}${rate.toFixed(0)} files/s · backlog ${formatCount(engine.backlog)} · queued ${formatCount(counts.queued)} · uploaded ${formatCount(counts.uploaded + counts.retained + counts.removed)} · skipped ${formatCount(counts.skipped)} · held ${formatCount(counts.held)} · quarantined ${formatCount(counts.quarantined)}${last}`,
+      `${link}${destinationsBrief(engine)}${rate.toFixed(0)} files/s · backlog ${formatCount(engine.backlog)} · queued ${formatCount(counts.queued)} · uploaded ${formatCount(counts.uploaded + counts.retained + counts.removed)} · skipped ${formatCount(counts.skipped)} · held ${formatCount(counts.held)} · quarantined ${formatCount(counts.quarantined)}${last}`,
     );
   }, 500);
   const summary = setInterval(() => {
@@ -135,7 +139,41 @@ function statusFields(engine: CaptureEngine): Record<string, unknown> {
   if (link?.offlineSince) fields.offlineSince = iso(link.offlineSince);
   fields.lastSuccess = iso(link?.lastSuccessAt);
   if (engine.capturePausedReason) fields.capturePaused = engine.capturePausedReason;
+  const destinations = engine.destinationStatuses();
+  if (destinations.length > 1) {
+    // Each destination on its own: link, last success, speed and its uploads by state.
+    fields.destinations = Object.fromEntries(
+      destinations.map((d) => [
+        d.name,
+        {
+          link: d.online
+            ? d.link.offlineSince
+              ? 'unconfirmed'
+              : 'online'
+            : `paused: ${d.pausedFor ?? 'offline'}`,
+          ...(d.link.offlineSince ? { offlineSince: iso(d.link.offlineSince) } : {}),
+          lastSuccess: iso(d.link.lastSuccessAt),
+          bytesPerSecond: Math.round(d.bytesPerSecond),
+          ...d.counts,
+        },
+      ]),
+    );
+  }
   return fields;
+}
+
+/** "training ✓ 12 MiB/s · archive OFFLINE · " for the live line, when there are several destinations. */
+function destinationsBrief(engine: CaptureEngine): string {
+  const destinations = engine.destinationStatuses();
+  if (destinations.length < 2) return '';
+  return destinations
+    .map((d) => {
+      if (!d.online)
+        return `${d.name} ${d.pausedFor === 'offline' || !d.pausedFor ? 'OFFLINE' : `PAUSED (${d.pausedFor})`} · `;
+      const speed = d.bytesPerSecond > 0 ? ` ${formatBytes(d.bytesPerSecond)}/s` : '';
+      return `${d.name} ✓${speed} (${formatCount(d.counts.queued ?? 0)} queued) · `;
+    })
+    .join('');
 }
 
 /** States an operator should hear about at once; a refused link may be someone trying to ship a secret. */

@@ -24,6 +24,14 @@ export interface UploadSummary {
   bandwidthLimit?: number;
 }
 
+/** One destination as the last heartbeat saw it (with its link memory, kept across restarts). */
+export interface DestinationSummary extends UploadSummary {
+  name: string;
+  isDefault?: boolean;
+  nextProbeAt?: number;
+  inFlight?: number;
+}
+
 export interface EngineLiveness {
   running: boolean;
   /** How `running` was found: the data folder's lock (exact), or the heartbeat's age when the lock cannot be read. */
@@ -35,6 +43,8 @@ export interface EngineLiveness {
   capturePaused?: string;
   warnings?: ConfigWarning[];
   upload?: UploadSummary;
+  /** Every destination, when the site has several. */
+  destinations?: DestinationSummary[];
 }
 
 interface Heartbeat {
@@ -44,6 +54,7 @@ interface Heartbeat {
   capturePaused?: string;
   warnings?: ConfigWarning[];
   upload?: UploadSummary;
+  destinations?: DestinationSummary[];
 }
 
 /** Whether an engine runs: asked of the OS lock it holds, so a killed engine is "not running" at once. */
@@ -66,6 +77,14 @@ export function liveness(queue: CaptureQueue, dataDir: string, now = Date.now())
       lastSuccessAt: link.lastSuccessAt ?? beat.upload.lastSuccessAt,
       offlineSince: link.offlineSince,
     },
+    destinations: beat?.destinations?.map((d) => {
+      const memory = readLinkMemory(queue, d.name);
+      return {
+        ...d,
+        lastSuccessAt: memory.lastSuccessAt ?? d.lastSuccessAt,
+        offlineSince: memory.offlineSince,
+      };
+    }),
   };
 }
 
@@ -81,8 +100,9 @@ export async function statusCommand(args: CliArgs): Promise<number> {
       .changesSince(Math.max(0, queue.lastSeq() - 500), 500)
       .filter((change) => change.kind === 'problem')
       .slice(-3);
+    const deliveries = queue.deliveries.counts();
     if (args.values.json) {
-      printJson({ engine, counts, oldestWaiting: oldest ?? null, problems: recentProblems });
+      printJson({ engine, counts, deliveries, oldestWaiting: oldest ?? null, problems: recentProblems });
     } else {
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const engineLine = engine.running
@@ -99,7 +119,11 @@ export async function statusCommand(args: CliArgs): Promise<number> {
       for (const warning of engine.warnings ?? [])
         lines.push(`WARNING (config ${warning.path}): ${warning.message}`);
       if (engine.running && engine.capturePaused) lines.push(`CAPTURE PAUSED: ${engine.capturePaused}`);
-      if (engine.upload) lines.push(uploadLine(engine.upload, engine.running, now));
+      if (engine.destinations && engine.destinations.length > 1) {
+        lines.push(...destinationLines(engine.destinations, deliveries, engine.running, now));
+      } else if (engine.upload) {
+        lines.push(uploadLine(engine.upload, engine.running, now));
+      }
       lines.push(`Files: ${formatCount(total)}`, table(rows.length ? rows : [['(none)', '']]));
       if (oldest) {
         lines.push(
@@ -115,6 +139,32 @@ export async function statusCommand(args: CliArgs): Promise<number> {
   } finally {
     queue.close();
   }
+}
+
+/** One line per destination: its link, last success, speed, then its uploads by state. */
+function destinationLines(
+  destinations: DestinationSummary[],
+  deliveries: Record<string, Partial<Record<string, number>>>,
+  running: boolean,
+  now: number,
+): string[] {
+  const lines = [
+    `Uploads to ${destinations.length} destinations${running ? '' : ' (when the engine last ran)'}:`,
+  ];
+  const rows = destinations.map((d) => {
+    const counts = deliveries[d.name] ?? {};
+    const byState = ['queued', 'uploading', 'failed', 'uploaded', 'conflict', 'quarantined']
+      .filter((state) => (counts[state] ?? 0) > 0)
+      .map((state) => `${state} ${formatCount(counts[state] ?? 0)}`)
+      .join(', ');
+    return [
+      `${d.name}${d.isDefault ? ' (default)' : ''}`,
+      uploadLine(d, running, now).replace(/^Uploads( \(when the engine last ran\))?: /, ''),
+      byState || 'nothing sent yet',
+    ];
+  });
+  lines.push(table(rows));
+  return lines;
 }
 
 function uploadLine(upload: UploadSummary, running: boolean, now: number): string {
