@@ -6,6 +6,7 @@ import { desktopApi, electronTransport } from './contract/electron-transport.ts'
 import { webSocketTransport } from './contract/websocket-transport.ts';
 import { EngineContext } from './state/engine-context.ts';
 import './styles.css';
+import './views.css';
 
 // The Electron app's preload exposes a typed API; a browser talks to `edge-capture serve` over a WebSocket.
 const desktop = desktopApi();

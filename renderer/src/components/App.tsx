@@ -1,63 +1,94 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useConnection } from '../state/engine-context.ts';
-import { QUEUE_TABS, type QueueTab } from '../state/tabs.ts';
-import { useCounts } from '../state/use-counts.ts';
-import { useQueueTab } from '../state/use-queue-tab.ts';
+import { useSite } from '../state/use-site.ts';
+import { ActivityView } from '../views/ActivityView.tsx';
+import { QueuesView } from '../views/QueuesView.tsx';
+import { RulesView } from '../views/RulesView.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
-import { FileDetail } from './FileDetail.tsx';
-import { QueueList } from './QueueList.tsx';
-import { QueueTabs } from './QueueTabs.tsx';
+import { DemoBanner } from './SiteBadge.tsx';
 import { type Theme, ThemeToggle, useTheme } from './theme.ts';
 
-/** The operator's main view: live queue tabs, the files in the chosen tab, and the selected file's story. */
+/**
+ * The operator's views. Settings (destinations, upload and retention) gets its entry here once the
+ * engine serves them: add it to VIEWS and render it below.
+ */
+export const VIEWS = [
+  { id: 'queues', label: 'Queues', key: '1' },
+  { id: 'rules', label: 'Rules', key: '2' },
+  { id: 'activity', label: 'Activity', key: '3' },
+] as const;
+export type ViewId = (typeof VIEWS)[number]['id'];
+
+function viewFromHash(): ViewId {
+  const id = window.location.hash.replace(/^#\/?/, '');
+  return VIEWS.find((view) => view.id === id)?.id ?? 'queues';
+}
+
 export function App() {
   const connection = useConnection();
-  const counts = useCounts();
-  const [tab, setTab] = useState<QueueTab>(QUEUE_TABS[0] as QueueTab);
-  const [selectedId, setSelectedId] = useState<number>();
-  const view = useQueueTab(tab);
+  const site = useSite();
+  const [view, setView] = useState<ViewId>(viewFromHash);
   const [theme, setTheme] = useTheme();
 
-  const selectTab = useCallback((next: QueueTab) => {
-    setTab(next);
-    setSelectedId(undefined);
-  }, []);
+  // The URL names the view (#/rules), so a reload or a bookmark lands where the operator was.
   useEffect(() => {
-    if (selectedId === undefined && view.list.items[0]) setSelectedId(view.list.items[0].id);
-  }, [selectedId, view.list.items]);
+    const onHash = () => setView(viewFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const go = (next: ViewId) => {
+    setView(next);
+    if (window.location.hash !== `#/${next}`) window.history.replaceState(null, '', `#/${next}`);
+  };
+  // Alt+1, Alt+2, Alt+3 switch views from anywhere.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      const target = VIEWS.find((v) => v.key === event.key);
+      if (target) {
+        event.preventDefault();
+        go(target.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
 
   const engineVersion = connection.kind === 'connected' ? connection.welcome.engineVersion : undefined;
   return (
     <div className="app">
       <header className="topbar">
         <h1>Edge Capture</h1>
+        {site?.demo ? <span className="demo-label small-label">DEMO</span> : null}
+        {site ? (
+          <span className="site-name" title={site.configFile ?? 'built-in config'}>
+            {site.site}
+          </span>
+        ) : null}
+        <nav className="views" aria-label="Views">
+          {VIEWS.map((item) => (
+            <button
+              key={item.id}
+              type="button"
+              className={`nav-item${view === item.id ? ' active' : ''}`}
+              aria-current={view === item.id ? 'page' : undefined}
+              title={`${item.label} (Alt+${item.key})`}
+              onClick={() => go(item.id)}
+            >
+              {item.label}
+            </button>
+          ))}
+        </nav>
+        <span className="spacer" />
         <span className={`link-dot ${connection.kind}`} aria-hidden="true" />
         <span className="muted">{engineVersion ? `engine ${engineVersion}` : connection.kind}</span>
-        <span className="spacer" />
         <ThemeToggle theme={theme} onChange={(next: Theme) => setTheme(next)} />
       </header>
       <ConnectionBanner />
-      <QueueTabs selected={tab} counts={counts} onSelect={selectTab} />
-      <main id="queue-panel" role="tabpanel" aria-labelledby={`tab-${tab.id}`} className="split">
-        <section className="list-pane">
-          {view.error ? <p className="banner bad">Could not load the list: {view.error}</p> : null}
-          {view.loading && view.list.items.length === 0 ? <p className="empty">Loading…</p> : null}
-          <QueueList
-            list={view.list}
-            selectedId={selectedId}
-            emptyText={tab.empty}
-            onSelect={setSelectedId}
-            onNeedMore={view.loadMore}
-          />
-        </section>
-        <section className="detail-pane">
-          {selectedId !== undefined ? (
-            <FileDetail key={selectedId} id={selectedId} />
-          ) : (
-            <p className="empty">Select a file to see why it is where it is.</p>
-          )}
-        </section>
-      </main>
+      {site?.demo ? <DemoBanner site={site} /> : null}
+      {view === 'queues' ? <QueuesView theme={theme} /> : null}
+      {view === 'rules' ? <RulesView /> : null}
+      {view === 'activity' ? <ActivityView /> : null}
     </div>
   );
 }

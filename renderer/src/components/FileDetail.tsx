@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { FileDetail as Detail, QueueChangeMessage } from '../../../shared/contract/index.ts';
 import { useEngine } from '../state/engine-context.ts';
+import { FileActions } from './FileActions.tsx';
 import { formatBytes, formatTime, stateLabel } from './format.ts';
 
 interface Loaded {
@@ -43,6 +44,7 @@ export function FileDetail({ id }: { id: number }) {
         <span className={`badge state-${file.state}`}>{stateLabel(file.state)}</span>
       </header>
       {file.reason ? <p className="why">{file.reason}</p> : null}
+      <FileActions file={file} />
       {file.lastError ? <p className="last-error">Last error: {file.lastError}</p> : null}
       <dl className="facts">
         <dt>Path</dt>

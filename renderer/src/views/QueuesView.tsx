@@ -1,0 +1,51 @@
+import { useCallback, useEffect, useState } from 'react';
+import { FileDetail } from '../components/FileDetail.tsx';
+import { QueueList } from '../components/QueueList.tsx';
+import { QueueTabs } from '../components/QueueTabs.tsx';
+import { ThroughputChart } from '../components/ThroughputChart.tsx';
+import { QUEUE_TABS, type QueueTab } from '../state/tabs.ts';
+import { useCounts } from '../state/use-counts.ts';
+import { useQueueTab } from '../state/use-queue-tab.ts';
+
+/** Live queue tabs, the files in the chosen tab, the selected file's story, and the upload rate. */
+export function QueuesView({ theme, chart = true }: { theme: string; chart?: boolean }) {
+  const counts = useCounts();
+  const [tab, setTab] = useState<QueueTab>(QUEUE_TABS[0] as QueueTab);
+  const [selectedId, setSelectedId] = useState<number>();
+  const view = useQueueTab(tab);
+
+  const selectTab = useCallback((next: QueueTab) => {
+    setTab(next);
+    setSelectedId(undefined);
+  }, []);
+  useEffect(() => {
+    if (selectedId === undefined && view.list.items[0]) setSelectedId(view.list.items[0].id);
+  }, [selectedId, view.list.items]);
+
+  return (
+    <>
+      {chart ? <ThroughputChart theme={theme} /> : null}
+      <QueueTabs selected={tab} counts={counts} onSelect={selectTab} />
+      <div id="queue-panel" role="tabpanel" aria-labelledby={`tab-${tab.id}`} className="split">
+        <section className="list-pane">
+          {view.error ? <p className="banner bad">Could not load the list: {view.error}</p> : null}
+          {view.loading && view.list.items.length === 0 ? <p className="empty">Loading…</p> : null}
+          <QueueList
+            list={view.list}
+            selectedId={selectedId}
+            emptyText={tab.empty}
+            onSelect={setSelectedId}
+            onNeedMore={view.loadMore}
+          />
+        </section>
+        <section className="detail-pane">
+          {selectedId !== undefined ? (
+            <FileDetail key={selectedId} id={selectedId} />
+          ) : (
+            <p className="empty">Select a file to see why it is where it is.</p>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}

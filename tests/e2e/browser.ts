@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** End-to-end helpers: the real CLI (`edge-capture serve`), Debian's Chromium driven by playwright-core. */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['EDGE_CAPTURE_CHROMIUM'] ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+}
+
+export interface Served {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `edge-capture serve --config FILE` on a free loopback port and waits for its URL. */
+export async function serve(configPath: string): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    ['main/cli/index.ts', 'serve', '--config', configPath, '--listen', '127.0.0.1:0'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /browser mode: open (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+    setTimeout(() => reject(new Error(`serve printed no URL in 30 s:\n${output}`)), 30_000).unref();
+  });
+  return {
+    url,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Saves test-output/screenshots/<name>-light.png and -dark.png: the theme is chosen as an operator
+ * would (remembered on the machine), the page reloaded (the URL keeps the view), `ready` awaited.
+ */
+export async function screenshotBothThemes(
+  page: Page,
+  name: string,
+  ready: string,
+  prepare?: (page: Page) => Promise<void>,
+): Promise<string[]> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const saved: string[] = [];
+  for (const theme of ['light', 'dark'] as const) {
+    await page.evaluate((value) => localStorage.setItem('edge-capture.theme', value), theme);
+    await page.reload();
+    await prepare?.(page);
+    await page.locator(ready).first().waitFor();
+    await page.waitForTimeout(300);
+    const path = join(SCREENSHOTS, `${name}-${theme}.png`);
+    await page.screenshot({ path });
+    saved.push(path);
+  }
+  await page.evaluate(() => localStorage.setItem('edge-capture.theme', 'light'));
+  await page.reload();
+  return saved;
+}
