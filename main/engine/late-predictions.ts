@@ -148,7 +148,7 @@ export class LatePredictions {
   private async attachWaiting(): Promise<void> {
     while (this.waiting.length > 0) {
       const { sidecarAbsPath, ids } = this.waiting.shift()!;
-      const first = this.queue.get(ids[0]!);
+      const first = ids.map((id) => this.queue.get(id)).find((record) => record !== undefined);
       if (!first) continue;
       // One read serves every owner: they share the sidecar and the capture folder.
       const found = await this.inspector.readSidecarOf(first);
