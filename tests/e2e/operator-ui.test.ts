@@ -233,7 +233,7 @@ async function screenshotRulesWithIssue(page: Page): Promise<string[]> {
     await page.getByRole('button', { name: /^Theme:/ }).evaluate((button, wanted) => {
       // Click the theme button until it says the wanted theme (system → light → dark → system).
       for (let i = 0; i < 3 && !button.textContent?.endsWith(wanted); i++)
-        (button as HTMLButtonElement).click();
+        (button as unknown as { click(): void }).click();
     }, theme);
     await page.waitForTimeout(200);
     const path = join(SCREENSHOTS, `rules-issue-${theme}.png`);

@@ -1,9 +1,16 @@
 import { useState } from 'react';
 import type { SiteInfo } from '../../../shared/contract/index.ts';
 
+const HIDDEN_KEY = 'edge-capture.first-run-hidden';
+
 /** The DEMO label and the one obvious way from the demo to a real site. */
 export function DemoBanner({ site }: { site: SiteInfo }) {
-  const [open, setOpen] = useState(true);
+  // Hidden once, hidden on this machine until asked for again.
+  const [open, setOpenState] = useState(() => localStorage.getItem(HIDDEN_KEY) !== '1');
+  const setOpen = (next: boolean) => {
+    localStorage.setItem(HIDDEN_KEY, next ? '0' : '1');
+    setOpenState(next);
+  };
   if (!site.demo) return null;
   return (
     <section className="demo-banner" aria-label="Demo mode">
@@ -38,7 +45,9 @@ export function DemoBanner({ site }: { site: SiteInfo }) {
               then on, the Rules view edits that file.
             </li>
           </ol>
-          <p className="muted">The README's “Site config” section explains every field.</p>
+          <p className="muted">
+            The README's “A first real site” and “Configuration reference” sections explain every field.
+          </p>
         </div>
       ) : null}
     </section>

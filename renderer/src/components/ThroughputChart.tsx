@@ -110,10 +110,12 @@ export function ThroughputChart({ theme }: { theme: string }) {
         <h2>Uploaded, last hour</h2>
         {totals ? (
           <span className="throughput-totals" data-testid="throughput-totals">
-            <strong>{formatCount(totals.files)}</strong> files · <strong>{formatBytes(totals.bytes)}</strong>
+            <strong>{formatCount(totals.files)}</strong> {totals.files === 1 ? 'file' : 'files'} ·{' '}
+            <strong>{formatBytes(totals.bytes)}</strong>
             <span className="muted">
               {' '}
-              (last minute: {formatCount(totals.lastFiles)} files, {formatBytes(totals.lastBytes)})
+              (last full minute: {formatCount(totals.lastFiles)} {totals.lastFiles === 1 ? 'file' : 'files'},{' '}
+              {formatBytes(totals.lastBytes)})
             </span>
           </span>
         ) : (
