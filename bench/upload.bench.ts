@@ -3,10 +3,11 @@
  * the same local S3 server (a real Ceph RGW by default), each tool into its own fresh bucket.
  *   node bench/upload.bench.ts [--files 10000] [--file-size 4KiB] [--big 1GiB] [--concurrency 16]
  *     [--part-concurrency 4] [--part-size 16MiB] [--multipart-threshold 64MiB] [--rounds 1]
- *     [--server rgw|s3rver] [--tools edge,rclone,aws] [--cases small,big]
+ *     [--server rgw|s3rver] [--tools edge,rclone,aws] [--cases small,big,fanout]
  *     [--durability full|normal] [--profile]
  * Measures objects/s for many small files, MB/s for one big file, and each tool's peak RSS and
- * CPU time (/usr/bin/time). --profile adds one more Edge Capture run per case under
+ * CPU time (/usr/bin/time). `fanout` (Edge Capture only): the same small files sent to two
+ * destinations at once, the RGW bucket and a filesystem share, with objects/s for each. --profile adds one more Edge Capture run per case under
  * `node --cpu-prof` (not counted in the table) and prints where its CPU time went.
  */
 import { execFileSync } from 'node:child_process';
@@ -60,7 +61,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     server: { type: 'string', default: 'rgw' },
     tools: { type: 'string', default: 'edge,rclone,aws' },
-    cases: { type: 'string', default: 'small,big' },
+    cases: { type: 'string', default: 'small,big,fanout' },
     durability: { type: 'string', default: 'full' },
     profile: { type: 'boolean', default: false },
   },
@@ -91,7 +92,9 @@ function list<T extends string>(flag: StringFlag, allowed: readonly T[]): T[] {
 
 const server = list<ServerKind>('server', ['rgw', 's3rver'])[0]!;
 const tools = list<Tool>('tools', ['edge', 'rclone', 'aws']);
-const wantedCases = list<CaseId>('cases', ['small', 'big']);
+const askedCases = list<CaseId | 'fanout'>('cases', ['small', 'big', 'fanout']);
+const wantedCases = askedCases.filter((c): c is CaseId => c !== 'fanout');
+const wantFanOut = askedCases.includes('fanout') && tools.includes('edge');
 const durability = list<'full' | 'normal'>('durability', ['full', 'normal'])[0]!;
 const ROUNDS = count('rounds');
 const FILES = count('files');
@@ -130,7 +133,7 @@ let store: BenchStore | undefined;
 try {
   const measured = cases.filter((c) => wantedCases.includes(c.id));
   const profiled = values.profile && tools.includes('edge') ? measured : [];
-  if (measured.some((c) => c.id === 'small')) {
+  if (measured.some((c) => c.id === 'small') || wantFanOut) {
     progress(`writing ${FILES} × ${formatBytes(FILE_BYTES)} files`);
     await writeSmallFiles(cases[0]!.source, FILES, FILE_BYTES);
   }
@@ -151,6 +154,7 @@ try {
       for (const tool of tools) await measure(store, tool, c, round);
     }
   }
+  const fanOut = wantFanOut ? await measureFanOut(store, cases[0]!) : undefined;
   const profiles: string[] = [];
   for (const c of profiled) profiles.push(await profileEngine(store, c));
 
@@ -172,6 +176,7 @@ try {
       results,
     })}\n`,
   );
+  if (fanOut) process.stdout.write(`\n${fanOut}\n`);
   for (const text of profiles) process.stdout.write(`\n${text}\n`);
 } finally {
   await store?.stop();
@@ -247,6 +252,40 @@ async function measure(s: BenchStore, tool: Tool, c: Case, round: number): Promi
     await dropBucket(s, bucket);
     const rss = s.storeRssMb();
     if (rss !== undefined) progress(`    (bucket deleted; OSD RSS now ${rss.toFixed(0)} MB)`);
+  }
+}
+
+/**
+ * Edge Capture sends the small files to two destinations at once: the RGW bucket and a filesystem
+ * share (a folder on this disk). Each file is read and inspected once and uploaded to each; the
+ * figure per destination is its files over the time until it had the last one.
+ */
+async function measureFanOut(s: BenchStore, c: Case): Promise<string> {
+  const bucket = 'bench-edge-fanout';
+  const upload = await uploadJob(s, c, bucket);
+  const share = join(upload.work, 'share');
+  await mkdir(share, { recursive: true });
+  progress(`Edge Capture fan-out: ${c.files} files to the bucket and a filesystem share`);
+  try {
+    const run = await runEdgeCapture({ ...upload, share });
+    const stored = await bucketContents(s, bucket);
+    const perDestination = Object.entries(run.destinationSeconds ?? {}).map(
+      ([name, seconds]) => `${name} ${(c.files / seconds).toFixed(0)} objects/s (${seconds.toFixed(1)} s)`,
+    );
+    const lines = [
+      `== Two destinations (${server === 'rgw' ? 'Ceph RGW bucket' : 's3rver bucket'} + filesystem share), ${c.files} × ${formatBytes(FILE_BYTES)} to both, concurrency ${settings.concurrency} per destination:`,
+      `   ${perDestination.join('; ')}`,
+      `   both done: ${run.seconds.toFixed(1)} s = ${(c.files / run.seconds).toFixed(0)} files/s (${((2 * c.files) / run.seconds).toFixed(0)} objects/s over both); peak RSS ${run.peakRssMb.toFixed(0)} MiB, CPU ${run.cpuSeconds.toFixed(1)} s`,
+      `   bucket holds ${stored.objects} objects; ${run.notes.join('; ')}`,
+    ];
+    progress(lines.join('\n'));
+    return lines.join('\n');
+  } catch (error) {
+    const message = (error as Error).message.split('\n').slice(0, 3).join(' ');
+    progress(`  fan-out FAILED ${message}`);
+    return `== Two destinations: FAILED ${message}`;
+  } finally {
+    await dropBucket(s, bucket);
   }
 }
 

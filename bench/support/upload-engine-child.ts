@@ -21,6 +21,8 @@ export interface EngineChildResult {
   /** engine.start() until every file was inspected and decided (queued or further on). */
   decidedSeconds: number | undefined;
   counts: Record<string, number>;
+  /** Per destination: engine.start() until it had every file (its own objects/s). */
+  destinationSeconds: Record<string, number>;
   lastError: string | undefined;
   /** VmHWM of this process after the engine stopped, in kB. */
   peakKb: number;
@@ -48,9 +50,15 @@ await engine.start();
 let decidedSeconds: number | undefined;
 let timedOut = false;
 let counts = engine.queue.counts() as Record<string, number>;
+const destinationSeconds: Record<string, number> = {};
 for (;;) {
   counts = engine.queue.counts() as Record<string, number>;
   const elapsed = performance.now() - started;
+  for (const d of engine.destinationStatuses()) {
+    if (destinationSeconds[d.name] === undefined && (d.counts.uploaded ?? 0) >= job.expected) {
+      destinationSeconds[d.name] = elapsed / 1000;
+    }
+  }
   if (decidedSeconds === undefined && total(counts) >= job.expected && sum(counts, UNDECIDED) === 0) {
     decidedSeconds = elapsed / 1000;
   }
@@ -65,5 +73,13 @@ const seconds = (performance.now() - started) / 1000;
 const lastError = engine.uploadStatus()?.lastError;
 await engine.stop();
 const peakKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
-const result: EngineChildResult = { seconds, decidedSeconds, counts, lastError, peakKb, timedOut };
+const result: EngineChildResult = {
+  seconds,
+  decidedSeconds,
+  counts,
+  destinationSeconds,
+  lastError,
+  peakKb,
+  timedOut,
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);

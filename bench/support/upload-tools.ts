@@ -32,11 +32,15 @@ export interface UploadJob {
   work: string;
   /** Edge Capture's queue durability: `full` (its default) or `normal`. */
   durability: 'full' | 'normal';
+  /** Fan-out: Edge Capture also sends every file to this folder (a second destination, a filesystem share). */
+  share?: string;
 }
 
 export interface ToolRun {
   /** Start of the upload until all objects are stored. */
   seconds: number;
+  /** Edge Capture with several destinations: start until each one had every file. */
+  destinationSeconds?: Record<string, number>;
   peakRssMb: number;
   /** User + system CPU seconds of the tool's process. */
   cpuSeconds: number;
@@ -207,14 +211,7 @@ export function engineConfig(job: UploadJob): unknown {
     folders: [{ id: 'bench', path: job.source, completion: 'rename' }],
     reconcileInterval: 0,
     rules: [{ name: 'everything', action: 'upload' }],
-    destination: {
-      type: 's3',
-      endpoint: store.endpoint,
-      region: store.region,
-      bucket: job.bucket,
-      forcePathStyle: true,
-      credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
-    },
+    ...destinations(job),
     upload: {
       concurrency: settings.concurrency,
       partConcurrency: settings.partConcurrency,
@@ -222,6 +219,26 @@ export function engineConfig(job: UploadJob): unknown {
       multipartThreshold: settings.multipartThreshold,
     },
     retention: { afterUpload: 'keep' },
+  };
+}
+
+/** One S3 destination, or (fan-out) the bucket and a filesystem share, both defaults. */
+function destinations(job: UploadJob): Record<string, unknown> {
+  const { store } = job;
+  const s3 = {
+    type: 's3',
+    endpoint: store.endpoint,
+    region: store.region,
+    bucket: job.bucket,
+    forcePathStyle: true,
+    credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+  };
+  if (!job.share) return { destination: s3 };
+  return {
+    destinations: [
+      { name: 'store', default: true, ...s3 },
+      { name: 'share', default: true, type: 'filesystem', path: job.share },
+    ],
   };
 }
 
@@ -254,6 +271,7 @@ export async function runEdgeCapture(job: UploadJob, options: EngineRunOptions =
   }
   return {
     seconds: result.seconds,
+    destinationSeconds: result.destinationSeconds,
     peakRssMb: run.peakRssMb,
     cpuSeconds: run.cpuSeconds,
     notes,
