@@ -243,7 +243,7 @@ describe('a queue from before deliveries', () => {
       assert.equal(migrated.recoverInterrupted(), 1);
       assert.equal(migrated.get(id)?.state, 'queued', 'the file follows its delivery back to the queue');
       assert.equal(
-        (migrated.get(id)?.upload as { uploadId: string }).uploadId,
+        (migrated.get(id)?.upload as { uploadId?: string } | undefined)?.uploadId,
         'u-1',
         'progress kept for resume',
       );

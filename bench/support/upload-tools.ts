@@ -202,7 +202,7 @@ export interface EngineRunOptions {
 
 /** The config a site would write: one folder, one rule uploading everything, keep local copies. */
 export function engineConfig(job: UploadJob): unknown {
-  const { store, settings } = job;
+  const { settings } = job;
   return {
     site: 'bench',
     device: 'bench-device',

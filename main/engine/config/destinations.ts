@@ -114,7 +114,8 @@ export function checkRoutes(
       );
     });
   };
-  (raw.rules ?? []).forEach((rule, i) => check(rule.to, `/rules/${i}/to`, rule.action === 'upload'));
+  for (const [i, rule] of (raw.rules ?? []).entries())
+    check(rule.to, `/rules/${i}/to`, rule.action === 'upload');
   if (raw.defaultAction) {
     check(raw.defaultAction.to, '/defaultAction/to', raw.defaultAction.action === 'upload');
   }

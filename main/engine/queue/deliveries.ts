@@ -90,8 +90,8 @@ export class DeliveryTable {
   counts(): Record<string, Partial<Record<DeliveryState, number>>> {
     const counts: Record<string, Partial<Record<DeliveryState, number>>> = {};
     for (const row of this.host.sql('SELECT destination, state, n FROM delivery_counts WHERE n > 0').all()) {
-      const byState = (counts[String(row.destination)] ??= {});
-      byState[row.state as DeliveryState] = Number(row.n);
+      const name = String(row.destination);
+      counts[name] = { ...counts[name], [row.state as DeliveryState]: Number(row.n) };
     }
     return counts;
   }
