@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Operator UI benchmark. Prints a table; figures go to README.
  *   node bench/ui.bench.ts [--items 100000] [--rate 1000] [--seconds 10]
