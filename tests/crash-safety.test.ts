@@ -48,6 +48,8 @@ function decidedSoFar(): number {
   if (!existsSync(dbPath)) return 0;
   const queue = new CaptureQueue(dbPath, { readOnly: true });
   try {
+    // A reader can open the file while the first engine is still creating its tables.
+    if (queue.select("SELECT 1 FROM sqlite_master WHERE name = 'state_counts'").length === 0) return 0;
     const counts = queue.counts();
     return (
       counts.queued + counts.uploading + counts.uploaded + counts.retained + counts.skipped + counts.held
@@ -88,7 +90,15 @@ test('kill -9 at random moments loses no file and records none twice', async () 
   while (writing || kills < 5) {
     const before = decidedSoFar();
     const child = startEngine();
-    await delay(300 + random() * 1200);
+    if (kills % 2 === 0) {
+      // Every other kill lands while the engine is deciding: once it has stored some decisions, a
+      // random moment later (a faster engine would otherwise often be killed before or after its work).
+      const deadline = Date.now() + 10_000;
+      while (decidedSoFar() === before && Date.now() < deadline) await delay(20);
+      await delay(random() * 150);
+    } else {
+      await delay(300 + random() * 1200);
+    }
     const progressed = decidedSoFar() > before;
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
