@@ -43,20 +43,18 @@ export function explainUnits(doc: EngineConfig): UnitReading[] {
     size(['rules', i, 'when', 'size', 'min']);
     size(['rules', i, 'when', 'size', 'max']);
   });
-  const bandwidth = doc.upload?.bandwidth;
-  if (typeof bandwidth === 'string') {
-    // A timetable's entries end in their limit: "08:00,512k" or a lone "4M".
-    for (const entry of bandwidth.trim().split(/\s+/)) {
-      const limit = entry.split(',').at(-1) ?? '';
-      const bytes = hasUnit(limit) ? parseByteRate(limit) : undefined;
-      if (bytes !== undefined) {
-        readings.push({
-          path: '/upload/bandwidth',
-          written: limit,
-          means: `${describeBytes(bytes)} per second`,
-        });
-      }
-    }
-  }
+  rates(doc.upload?.bandwidth, '/upload/bandwidth', readings);
+  doc.destinations?.forEach((d, i) => rates(d.bandwidth, `/destinations/${i}/bandwidth`, readings));
   return readings;
+}
+
+/** A bandwidth limit's rates: a timetable's entries end in their limit, "08:00,512k" or a lone "4M". */
+function rates(bandwidth: unknown, path: string, readings: UnitReading[]): void {
+  if (typeof bandwidth !== 'string') return;
+  for (const entry of bandwidth.trim().split(/\s+/)) {
+    const limit = entry.split(',').at(-1) ?? '';
+    const bytes = hasUnit(limit) ? parseByteRate(limit) : undefined;
+    if (bytes !== undefined)
+      readings.push({ path, written: limit, means: `${describeBytes(bytes)} per second` });
+  }
 }
