@@ -4,22 +4,15 @@ import { DEFAULT_DESTINATION, type DeliveryRecord, type DeliveryState } from '..
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord, QueueChange } from '../queue/types.ts';
 import { BandwidthLimiter, formatRate, parseBandwidth } from './bandwidth.ts';
-import { asUploadError, Connectivity, PAUSE_WORDS, pauseReasonFor } from './connectivity.ts';
-import { applyOutcome, recordDelivered, requeueDelivery, saveDeliveryProgress } from './delivery-writes.ts';
-import {
-  busyStoreOutcome,
-  countedOutcome,
-  type FailureOutcome,
-  isBusyStore,
-  mayBeDestinationWide,
-  sourceOutcome,
-} from './failure-policy.ts';
+import { asUploadError, Connectivity } from './connectivity.ts';
+import { DeliveryFailures } from './delivery-failures.ts';
+import { recordDelivered, requeueDelivery, saveDeliveryProgress } from './delivery-writes.ts';
 import { forgetStartedUpload, interruptedKeys, orphanedUploads } from './leftovers.ts';
 import { RateMeter } from './rate-meter.ts';
 import { nextRetryAt, nextUploadIds } from './scheduler-queries.ts';
 import type { UploadSettings } from './settings.ts';
 import { type SidecarUpload, uploadSidecarBeside } from './sidecar-upload.ts';
-import type { Destination, MultipartProgress, Throttle, UploadError, UploadResult } from './types.ts';
+import type { Destination, MultipartProgress, Throttle, UploadResult } from './types.ts';
 import { buildUploadSource, resumableProgress } from './upload-source.ts';
 import type { UploaderContext, UploaderStatus } from './uploader-types.ts';
 
@@ -95,8 +88,8 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private readonly meter = new RateMeter();
   private readonly connectivity: Connectivity;
   private readonly jobs = new Map<number, Job>();
-  /** Consecutive throttled/server failures per file: grows their backoff without counting attempts. */
-  private readonly busyStreak = new Map<number, number>();
+  /** Tells the destination's failures from the file's, and what each leads to. */
+  private readonly failures: DeliveryFailures;
   /** Confirmed uploads not yet recorded: step() writes them together, in one commit. */
   private finished: Finished[] = [];
   /** The next files to upload, in order, from the last query (rechecked as each is claimed). */
@@ -144,6 +137,14 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       random: this.random,
       onChange: (downForMs) => this.connectivityChanged(downForMs),
       offlineSinceBeforeRestart: ctx.linkBeforeRestart?.offlineSince,
+    });
+    this.failures = new DeliveryFailures({
+      queue,
+      name: this.name,
+      connectivity: this.connectivity,
+      settings,
+      now: this.now,
+      random: this.random,
     });
   }
 
@@ -394,7 +395,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       return;
     }
     job.settling = true;
-    this.busyStreak.delete(job.record.id);
+    this.failures.succeeded(job.record.id);
     this.lastSuccessAt = this.now();
     this.connectivity.markOnline();
     await new Promise<void>((recorded) => {
@@ -439,25 +440,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private async failed(job: Job, thrown: unknown): Promise<void> {
     const id = job.record.id;
     if (job.abortedFor === 'superseded') return;
-    let error = asUploadError(thrown);
-    let destinationWide = error.kind === 'offline';
-    // Bad credentials, a missing bucket, https to a plain-HTTP port, a share path through a
-    // file: the destination refuses every file, not just this one (a prefix policy, a name too
-    // long). A probe tells which: the first pauses every upload instead of quarantining the whole
-    // queue one file at a time; the second counts against this file only.
-    if (!destinationWide && !this.stopping && mayBeDestinationWide(error)) {
-      if (!this.connectivity.online) {
-        // Already paused for the destination: this failure is more of the same, not the file's.
-        destinationWide = true;
-      } else {
-        const problem = await this.connectivity.check();
-        // A store too busy even for the probe is a busy store: retry later, count nothing.
-        if (problem) {
-          error = problem;
-          destinationWide = problem.kind !== 'throttled' && problem.kind !== 'server';
-        }
-      }
-    }
+    const { error, destinationWide } = await this.failures.classify(asUploadError(thrown), this.stopping);
     job.settling = true;
     const delivery = this.queue.deliveries.get(id, this.name);
     if (delivery?.state !== 'uploading') return;
@@ -471,33 +454,8 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       return;
     }
     this.lastError = `${job.record.relPath}: ${error.message}`;
-    if (destinationWide) this.pauseFor(error, id);
-    else this.apply(id, this.outcomeFor(id, delivery.attempts, error));
-  }
-
-  /** The destination, not the file, is the problem: the file waits in the queue, its attempts untouched. */
-  private pauseFor(error: UploadError, fileId: number): void {
-    // While paused, a straggler's failure neither changes the reason nor the operator's message.
-    if (this.connectivity.online) this.connectivity.pause(pauseReasonFor(error), error.message);
-    const why = PAUSE_WORDS[this.connectivity.pausedFor ?? pauseReasonFor(error)];
-    const detail = `${why}: ${error.message}; uploads paused, the file waits`;
-    requeueDelivery(this.queue, this.name, fileId, detail, error.message);
-  }
-
-  private outcomeFor(fileId: number, attempts: number, error: UploadError): FailureOutcome {
-    const fromSource = sourceOutcome(error);
-    if (fromSource) return fromSource;
-    if (isBusyStore(error)) {
-      const streak = (this.busyStreak.get(fileId) ?? 0) + 1;
-      this.busyStreak.set(fileId, streak);
-      return busyStoreOutcome(error, streak, this.settings, this.now(), this.random);
-    }
-    return countedOutcome(error, attempts, this.settings, this.now(), this.random);
-  }
-
-  private apply(fileId: number, outcome: FailureOutcome): void {
-    if (outcome.to !== 'failed') this.busyStreak.delete(fileId);
-    applyOutcome(this.queue, this.name, fileId, outcome);
+    if (destinationWide) this.failures.pause(error, id);
+    else this.failures.count(id, delivery.attempts, error);
   }
 
   private connectivityChanged(downForMs: number | undefined): void {
