@@ -13,12 +13,14 @@ import {
 } from '../../shared/contract/index.ts';
 import type { QueueChange } from '../engine/queue/types.ts';
 import { ChangeCoalescer } from './coalescer.ts';
+import { LinkFeed } from './destination-links.ts';
 import { activityHandlers } from './handlers/activity.ts';
 import { fileHandlers } from './handlers/files.ts';
 import { queueHandlers, toChangeMessage } from './handlers/queue.ts';
 import { rulesHandlers } from './handlers/rules.ts';
+import { settingsHandlers } from './handlers/settings.ts';
 import { type Handler, type HandlerMap, type HostContext, RequestFailed } from './handlers/types.ts';
-import type { HostedEngine } from './hosted-engine.ts';
+import { type HostedEngine, statusEvents } from './hosted-engine.ts';
 import { SiteControl } from './site-control.ts';
 import { ThroughputSeries } from './throughput.ts';
 
@@ -50,6 +52,7 @@ const HANDLERS: HandlerMap<RequestName> = {
   ...fileHandlers,
   ...rulesHandlers,
   ...activityHandlers,
+  ...settingsHandlers,
 };
 
 /** Close codes (WebSocket-compatible) the host uses when it ends a session. */
@@ -66,8 +69,12 @@ export class EngineHost {
   private readonly coalescer: ChangeCoalescer;
   private readonly context: HostContext;
   private throughputTimer: NodeJS.Timeout | undefined;
+  private readonly status: ReturnType<typeof statusEvents>;
+  private readonly onStatus = () => this.context.links?.poke();
   private readonly onChange = (changes: QueueChange[]) => {
     this.coalescer.add(changes);
+    // Uploads move delivery counts: the connectivity event carries them (coalesced, only on change).
+    this.context.links?.poke();
     if (this.context.throughput.record(changes)) {
       this.throughputTimer ??= setTimeout(() => {
         this.throughputTimer = undefined;
@@ -86,8 +93,17 @@ export class EngineHost {
           ? new SiteControl({ config, applyRules: (rules) => applyRules.call(engine, rules) })
           : undefined,
       throughput: new ThroughputSeries(engine.queue),
+      links: engine.destinationStatuses
+        ? new LinkFeed({
+            statuses: () => engine.destinationStatuses?.() ?? [],
+            send: (destinations) => this.broadcast('connectivity', { destinations }),
+          })
+        : undefined,
+      liveBandwidth: new Map(),
       broadcast: (name, payload) => this.broadcast(name, payload),
     };
+    this.status = statusEvents(engine);
+    this.status?.on(this.onStatus);
     this.coalescer = new ChangeCoalescer(this.options.flushIntervalMs, (changes, lastSeq) => {
       this.broadcast('queue.changed', { changes: changes.map(toChangeMessage), lastSeq });
       this.broadcast('queue.counts', { counts: this.engine.queue.counts() });
@@ -172,6 +188,8 @@ export class EngineHost {
 
   close(): void {
     this.engine.off('change', this.onChange);
+    this.status?.off(this.onStatus);
+    this.context.links?.stop();
     this.coalescer.stop();
     clearTimeout(this.throughputTimer);
     this.sessions.clear();

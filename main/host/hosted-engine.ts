@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../engine/config/types.ts';
 import type { CaptureQueue } from '../engine/queue/queue.ts';
 import type { QueueChange } from '../engine/queue/types.ts';
 import type { CompiledRules } from '../engine/rules/index.ts';
+import type { DestinationStatus } from '../engine/upload/fan-out.ts';
 
 /**
  * What the engine host needs from an engine: its queue and its change stream, and (for the Rules
@@ -28,6 +29,28 @@ export interface HostedEngine {
   readonly config?: ResolvedConfig;
   /** Swaps the rules deciding new files (CaptureEngine.applyRules). */
   applyRules?(rules: CompiledRules): void;
+  /** Every destination's link, limits and counts (CaptureEngine.destinationStatuses). */
+  destinationStatuses?(): DestinationStatus[];
+  /** Changes the site's bandwidth limit, or one destination's, at run time. */
+  setBandwidth?(spec: string, destination?: string): void;
   on(event: 'change', listener: (changes: QueueChange[]) => void): unknown;
   off(event: 'change', listener: (changes: QueueChange[]) => void): unknown;
+}
+
+/**
+ * Engines with destinations say when a link changes with a `status` event (CaptureEngine does).
+ * Kept apart from `on` above so engines without it (a bare queue in tests) need not declare it.
+ */
+export function statusEvents(
+  engine: HostedEngine,
+): { on(listener: () => void): void; off(listener: () => void): void } | undefined {
+  const emitter = engine as unknown as {
+    on?: (event: string, listener: () => void) => unknown;
+    off?: (event: string, listener: () => void) => unknown;
+  };
+  if (typeof engine.destinationStatuses !== 'function' || !emitter.on || !emitter.off) return undefined;
+  return {
+    on: (listener) => void emitter.on?.call(engine, 'status', listener),
+    off: (listener) => void emitter.off?.call(engine, 'status', listener),
+  };
 }

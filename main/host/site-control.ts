@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   type Document,
   isMap,
@@ -29,6 +29,7 @@ import type { FileRecord } from '../engine/queue/types.ts';
 import { type CompiledRules, compileRules } from '../engine/rules/index.ts';
 import { compileObjectKey } from '../engine/rules/template.ts';
 import { ruleView } from './rule-words.ts';
+import { replaceSetting, type SettingPath, writeAtomically } from './site-file.ts';
 
 /** What the site control needs from an engine: its config and a way to swap its rules. */
 export interface RulesEngine {
@@ -215,6 +216,49 @@ export class SiteControl {
       revision: revisionOf(saved.text),
       warnings: [...warningsOf(checked.config), ...later],
     };
+  }
+
+  /**
+   * Writes one setting (e.g. `upload.bandwidth`) into the site file, comments kept, after checking
+   * the whole file as `edge-capture validate` would. Shares the one-save-at-a-time queue with rule
+   * saves. Returns the problems instead of writing when the result would not be a valid config.
+   */
+  saveSetting(
+    path: SettingPath,
+    value: string | number,
+  ): Promise<{ ok: boolean; issues: ConfigIssueMessage[] }> {
+    const run = this.saving.then(async () => {
+      const file = this.file;
+      if (!file) {
+        return refusal(
+          '',
+          'there is no site file to save this setting into.',
+          'Set up a site file and run the engine on it.',
+        );
+      }
+      const text = replaceSetting(await readFile(file, 'utf8'), file, path, value);
+      const { issues } = checkConfigText(text, file);
+      if (issues.length > 0)
+        return { ok: false, issues: issues.map((issue) => toMessage(issue, { issues: [] })) };
+      try {
+        await writeAtomically(file, text);
+      } catch (error) {
+        return refusal(
+          '',
+          `the site file could not be written: ${(error as Error).message}.`,
+          `Give the engine's user write access to ${file} (and its folder), then save again.`,
+        );
+      }
+      return { ok: true, issues: [] };
+    });
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The site file as it is on disk now (undefined for built-in configs). */
+  async fileText(): Promise<string | undefined> {
+    const file = this.file;
+    return file ? readFile(file, 'utf8') : undefined;
   }
 
   private async checkDraft(text: string): Promise<Checked> {
@@ -506,13 +550,6 @@ function indent(text: string, column: number, first: boolean): string {
     .split('\n')
     .map((line, index) => ((index > 0 || first) && line.length > 0 ? pad + line : line))
     .join('\n');
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const info = await stat(file);
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  await writeFile(temp, text, { mode: info.mode & 0o777, flag: 'wx' });
-  await rename(temp, file);
 }
 
 /** A typed path: absolute, or relative to a capture folder (`cam/frame.jpg` or `frame.jpg` in the chosen one). */

@@ -83,6 +83,17 @@ export const destinationLinkSchema = v.object({
   nextProbeAt: v.optional(epochMs),
   /** Operator words: what is wrong and what to do. */
   message: v.optional(v.string()),
+  /** Where it is, e.g. "s3://bucket at https://…" or "folder /mnt/share". */
+  label: v.optional(v.string()),
+  isDefault: v.optional(v.boolean()),
+  isLocalDemo: v.optional(v.boolean()),
+  /** Why uploads are paused: offline, auth, permission, not_found, misconfigured, full. */
+  pausedFor: v.optional(v.string()),
+  /** This destination's uploads by state (queued, uploading, uploaded, failed, …). */
+  counts: v.optional(v.record(v.string(), count)),
+  /** Uploads running now, and their speed. */
+  inFlight: v.optional(count),
+  bytesPerSecond: v.optional(v.pipe(v.number(), v.minValue(0))),
 });
 export type DestinationLink = v.InferOutput<typeof destinationLinkSchema>;
 

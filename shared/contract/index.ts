@@ -5,4 +5,5 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './requests.ts';
 export * from './result.ts';
+export * from './settings.ts';
 export * from './views.ts';

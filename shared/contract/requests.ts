@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import {
+  destinationLinkSchema,
   fileDetailSchema,
   fileStateSchema,
   fileSummarySchema,
@@ -8,6 +9,14 @@ import {
   queueCountsSchema,
   seqSchema,
 } from './domain.ts';
+import {
+  bandwidthCheckSchema,
+  bandwidthSavedSchema,
+  bandwidthSpecSchema,
+  connectionTestSchema,
+  destinationDraftSchema,
+  siteSettingsSchema,
+} from './settings.ts';
 import {
   ACTIVITY_KINDS,
   activityPageSchema,
@@ -100,6 +109,35 @@ export const REQUESTS = {
     result: activityPageSchema,
   },
   'stats.throughput': { params: noParams, result: throughputSchema },
+  /** Each destination's link (online, offline since, last success, next probe) and upload counts. */
+  'destinations.status': {
+    params: noParams,
+    result: v.object({ destinations: v.array(destinationLinkSchema) }),
+  },
+  /** Test connection, step by step: a configured destination by name, or a draft from the form. */
+  'destinations.test': {
+    params: v.pipe(
+      v.strictObject({
+        name: v.optional(v.pipe(v.string(), v.maxLength(200))),
+        draft: v.optional(destinationDraftSchema),
+      }),
+      v.check((p) => p.name !== undefined || p.draft !== undefined, 'give a destination name or a draft'),
+    ),
+    result: connectionTestSchema,
+  },
+  /** The site's settings in words: folders, destinations (no secrets), bandwidth, upload, retention. */
+  'settings.get': { params: noParams, result: siteSettingsSchema },
+  /** Checks a bandwidth limit or timetable with the engine's parser and says it in words. */
+  'bandwidth.check': { params: v.strictObject({ spec: bandwidthSpecSchema }), result: bandwidthCheckSchema },
+  /** Applies a bandwidth limit now (the site's, or one destination's), and saves it to the site file. */
+  'bandwidth.update': {
+    params: v.strictObject({
+      spec: bandwidthSpecSchema,
+      destination: v.optional(v.pipe(v.string(), v.maxLength(200))),
+      save: v.boolean(),
+    }),
+    result: bandwidthSavedSchema,
+  },
 } as const;
 
 export type RequestName = keyof typeof REQUESTS;

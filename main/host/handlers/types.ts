@@ -5,6 +5,7 @@ import type {
   RequestParams,
   RequestResult,
 } from '../../../shared/contract/index.ts';
+import type { LinkFeed } from '../destination-links.ts';
 import type { HostedEngine } from '../hosted-engine.ts';
 import type { SiteControl } from '../site-control.ts';
 import type { ThroughputSeries } from '../throughput.ts';
@@ -14,6 +15,10 @@ export interface HostContext {
   /** Absent when the hosted engine has no config (a bare queue in tests). */
   site: SiteControl | undefined;
   throughput: ThroughputSeries;
+  /** Each destination's link and counts; absent when the engine has no uploaders (a bare queue). */
+  links: LinkFeed | undefined;
+  /** Bandwidth limits set from the UI since the engine started: '' for the site's, else by destination. */
+  liveBandwidth: Map<string, string>;
   broadcast<N extends EventName>(name: N, payload: EventPayload<N>): void;
 }
 
