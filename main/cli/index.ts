@@ -4,6 +4,7 @@ import { bandwidthCommand } from './commands/bandwidth.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dryRunCommand } from './commands/dry-run.ts';
 import { explainCommand, listCommand } from './commands/inspect-queue.ts';
+import { pauseCommand, resumeCommand } from './commands/pause.ts';
 import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -33,6 +34,10 @@ Commands:
   bandwidth --config FILE | --data-dir DIR [--destination NAME] LIMIT
                                      Change a running engine's upload limit: off, 512k, 4M, "08:00,512k 18:00,off"
                                      (the site's, or one destination's)
+  pause     --config FILE | --data-dir DIR
+                                     Pause all uploads (in-flight ones finish; capture goes on); kept across restarts
+  resume    --config FILE | --data-dir DIR
+                                     Resume uploads after pause
   validate  --config FILE            Check a config file; exit code 3 when it is invalid
   simulate  --to DIR [--rate 10/s] [--count N] [--duration 30s] [--seed N] [--size 4KiB]
                                      Write realistic captures the way cameras and sensors do
@@ -87,6 +92,8 @@ const COMMANDS: Record<string, (args: CliArgs) => Promise<number>> = {
   demo: demoCommand,
   schema: schemaCommand,
   bandwidth: bandwidthCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

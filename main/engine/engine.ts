@@ -11,7 +11,12 @@ import type { QueueChange } from './queue/types.ts';
 import { Reconciler } from './reconcile.ts';
 import { RetentionManager, type RetentionStatus } from './retention/index.ts';
 import { type CompiledRules, compileRules } from './rules/index.ts';
-import { takeBandwidthRequest } from './runtime-requests.ts';
+import {
+  type OperatorPause,
+  readOperatorPause,
+  takeBandwidthRequest,
+  writeOperatorPause,
+} from './runtime-requests.ts';
 import { type DestinationStatus, FanOut } from './upload/fan-out.ts';
 import { sidecarLocator } from './upload/sidecar-upload.ts';
 import type { UploaderStatus } from './upload/uploader.ts';
@@ -184,14 +189,53 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       sidecars: upload.sidecars ? sidecarLocator(this.config.inspect.sidecarPattern) : undefined,
       onStatus: () => this.emit('status'),
     });
+    // An operator's pause outlives restarts: the engine starts paused if one is recorded.
+    this.operatorPause = readOperatorPause(this.queue);
+    this.fanOut.setOperatorPause(this.operatorPause !== undefined);
     this.fanOut.start();
     this.retention.start();
   }
 
   private bandwidthRequestSeenAt = 0;
 
+  private operatorPause: OperatorPause | undefined;
+
+  /** Pauses all uploads at an operator's word (in-flight ones finish); remembered across restarts. */
+  pauseUploads(by: string): OperatorPause {
+    const pause = this.operatorPause ?? { at: this.now(), by };
+    writeOperatorPause(this.queue, pause);
+    this.applyOperatorPause(pause);
+    return pause;
+  }
+
+  resumeUploads(by: string): void {
+    writeOperatorPause(this.queue, undefined);
+    this.applyOperatorPause(undefined, by);
+  }
+
+  /** The operator's pause in force, if any. */
+  uploadsPaused(): OperatorPause | undefined {
+    return this.operatorPause;
+  }
+
+  private applyOperatorPause(pause: OperatorPause | undefined, resumedBy?: string): void {
+    const was = this.operatorPause;
+    this.operatorPause = pause;
+    if ((was === undefined) === (pause === undefined)) return;
+    this.fanOut?.setOperatorPause(pause !== undefined);
+    this.queue.note(
+      'upload',
+      pause ? `all uploads paused by ${pause.by}` : `uploads resumed by ${resumedBy ?? 'an operator'}`,
+    );
+    this.emit('status');
+  }
+
   /** A bandwidth limit set with `edge-capture bandwidth` while we run (a bad one is reported, not fatal). */
   private applyRuntimeRequests(): void {
+    // `edge-capture pause|resume` writes the queue's meta; a running engine follows it here.
+    const pause = readOperatorPause(this.queue);
+    if ((pause === undefined) !== (this.operatorPause === undefined))
+      this.applyOperatorPause(pause, 'edge-capture resume');
     const request = takeBandwidthRequest(this.queue, this.bandwidthRequestSeenAt);
     if (!request) return;
     this.bandwidthRequestSeenAt = request.at;

@@ -88,11 +88,13 @@ export async function runEngine(
     const upload = engine.uploadStatus();
     const link = engine.capturePausedReason
       ? 'CAPTURE PAUSED (disk) · '
-      : upload && !upload.online
-        ? 'OFFLINE · '
-        : upload?.isLocalDemo
-          ? 'local demo store · '
-          : '';
+      : engine.uploadsPaused()
+        ? 'UPLOADS PAUSED (operator) · '
+        : upload && !upload.online
+          ? 'OFFLINE · '
+          : upload?.isLocalDemo
+            ? 'local demo store · '
+            : '';
     const lastSuccessAt = engine.linkMemory()?.lastSuccessAt;
     const last = upload
       ? lastSuccessAt
@@ -139,6 +141,8 @@ function statusFields(engine: CaptureEngine): Record<string, unknown> {
   if (link?.offlineSince) fields.offlineSince = iso(link.offlineSince);
   fields.lastSuccess = iso(link?.lastSuccessAt);
   if (engine.capturePausedReason) fields.capturePaused = engine.capturePausedReason;
+  const paused = engine.uploadsPaused();
+  if (paused) fields.uploadsPaused = { by: paused.by, since: iso(paused.at) };
   const destinations = engine.destinationStatuses();
   if (destinations.length > 1) {
     // Each destination on its own: link, last success, speed and its uploads by state.

@@ -5,6 +5,7 @@ import { HEARTBEAT_MS } from '../../engine/engine.ts';
 import { readLinkMemory } from '../../engine/link-memory.ts';
 import { engineHoldsLock, lockHolderPid } from '../../engine/lock.ts';
 import type { CaptureQueue } from '../../engine/queue/queue.ts';
+import { type OperatorPause, readOperatorPause } from '../../engine/runtime-requests.ts';
 import { dataDirFromArgs, printJson, queueFromArgs } from '../common.ts';
 import { EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
@@ -45,6 +46,8 @@ export interface EngineLiveness {
   upload?: UploadSummary;
   /** Every destination, when the site has several. */
   destinations?: DestinationSummary[];
+  /** An operator paused all uploads (kept in the queue, so it holds across restarts). */
+  uploadsPaused?: OperatorPause;
 }
 
 interface Heartbeat {
@@ -71,6 +74,7 @@ export function liveness(queue: CaptureQueue, dataDir: string, now = Date.now())
     lastSeen: beat?.at,
     crashed: !running && beat?.running === true,
     capturePaused: beat?.capturePaused,
+    uploadsPaused: readOperatorPause(queue),
     warnings: beat?.warnings,
     upload: beat?.upload && {
       ...beat.upload,
@@ -119,6 +123,11 @@ export async function statusCommand(args: CliArgs): Promise<number> {
       for (const warning of engine.warnings ?? [])
         lines.push(`WARNING (config ${warning.path}): ${warning.message}`);
       if (engine.running && engine.capturePaused) lines.push(`CAPTURE PAUSED: ${engine.capturePaused}`);
+      if (engine.uploadsPaused) {
+        lines.push(
+          `UPLOADS PAUSED by ${engine.uploadsPaused.by} ${formatDuration(now - engine.uploadsPaused.at)} ago: no upload starts until \`edge-capture resume\` (capture and decisions go on)`,
+        );
+      }
       if (engine.destinations && engine.destinations.length > 1) {
         lines.push(...destinationLines(engine.destinations, deliveries, engine.running, now));
       } else if (engine.upload) {

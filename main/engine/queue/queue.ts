@@ -721,6 +721,10 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     this.sql('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
 
+  deleteMeta(key: string): void {
+    this.sql('DELETE FROM meta WHERE key = ?').run(key);
+  }
+
   /**
    * transition() for hot paths that know which states they expect and need no record back: moves
    * the file only when it is in one of `from`, reads just its state, and says whether it moved.

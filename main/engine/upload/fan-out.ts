@@ -106,6 +106,11 @@ export class FanOut {
     await Promise.all(this.lanes.map((lane) => lane.destination.close()));
   }
 
+  /** Pauses or resumes every destination's uploads at an operator's word (in-flight ones finish). */
+  setOperatorPause(paused: boolean): void {
+    for (const lane of this.lanes) lane.uploader.setOperatorPause(paused);
+  }
+
   /** The first destination (the only one, for a single `destination:`). */
   primary(): UploaderStatus | undefined {
     return this.lanes[0]?.uploader.status();

@@ -51,6 +51,8 @@ export interface UploaderStatus {
   /** False while uploads are paused because the store is unreachable or refuses us. */
   online: boolean;
   pausedFor?: PauseReason;
+  /** An operator paused all uploads (`edge-capture pause`, the UI): none starts until resumed. */
+  operatorPaused: boolean;
   offlineSince?: number;
   lastSuccessAt?: number;
   lastError?: string;

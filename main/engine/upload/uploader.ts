@@ -102,6 +102,8 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private writing = false;
   private running = false;
   private stopping = false;
+  /** An operator paused all uploads: none starts; those in flight finish. */
+  private operatorPaused = false;
   private stepPending: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -179,6 +181,13 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     this.running = false;
   }
 
+  /** Operator pause: no upload starts while set; uploads in flight finish. Clearing it resumes at once. */
+  setOperatorPause(paused: boolean): void {
+    if (this.operatorPaused === paused) return;
+    this.operatorPaused = paused;
+    if (!paused) this.lookAgain();
+  }
+
   /** New files were queued: look for work now rather than at the next timer. */
   wake(): void {
     this.lookAgain();
@@ -201,6 +210,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       name: this.name,
       online: c.online,
       pausedFor: c.pausedFor,
+      operatorPaused: this.operatorPaused,
       offlineSince: c.offlineSince,
       lastSuccessAt: this.lastSuccessAt,
       lastError: c.online ? this.lastError : c.lastError,
@@ -239,7 +249,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
    */
   private step(): void {
     const finished = this.finished.splice(0);
-    const launching = this.running && !this.stopping && this.connectivity.online;
+    const launching = this.running && !this.stopping && !this.operatorPaused && this.connectivity.online;
     if (finished.length === 0 && !launching) return;
     const durable = finished.length > 0 && this.ctx.afterUpload?.removesLocalCopy === true;
     for (const f of finished) this.jobs.delete(f.job.record.id);
