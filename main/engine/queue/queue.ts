@@ -5,6 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
+import { migrateCatalog } from '../catalog/migrate.ts';
 import { type DeliveryCause, DeliveryTable } from './deliveries.ts';
 import { BACKFILL_DELIVERIES_SQL, DELIVERIES_SQL } from './delivery-schema.ts';
 import { rowToRecord } from './rows.ts';
@@ -113,6 +114,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     if (version < 2) this.db.exec(BACKFILL_STATE_COUNTS_SQL);
     this.addMissingColumns();
     this.addDeliveries();
+    migrateCatalog(this.db);
     if (version < SCHEMA_VERSION) {
       this.db
         .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
