@@ -4,18 +4,18 @@ import { useSite } from '../state/use-site.ts';
 import { ActivityView } from '../views/ActivityView.tsx';
 import { QueuesView } from '../views/QueuesView.tsx';
 import { RulesView } from '../views/RulesView.tsx';
+import { SettingsView } from '../views/SettingsView.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
+import { DestinationBanners } from './DestinationBanners.tsx';
 import { DemoBanner } from './SiteBadge.tsx';
 import { type Theme, ThemeToggle, useTheme } from './theme.ts';
 
-/**
- * The operator's views. Settings (destinations, upload and retention) gets its entry here once the
- * engine serves them: add it to VIEWS and render it below.
- */
+/** The operator's views, in navigation order (Alt+1 … Alt+4). */
 export const VIEWS = [
   { id: 'queues', label: 'Queues', key: '1' },
   { id: 'rules', label: 'Rules', key: '2' },
   { id: 'activity', label: 'Activity', key: '3' },
+  { id: 'settings', label: 'Settings', key: '4' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -40,7 +40,7 @@ export function App() {
     setView(next);
     if (window.location.hash !== `#/${next}`) window.history.replaceState(null, '', `#/${next}`);
   };
-  // Alt+1, Alt+2, Alt+3 switch views from anywhere.
+  // Alt+1 … Alt+4 switch views from anywhere.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (!event.altKey || event.ctrlKey || event.metaKey) return;
@@ -85,10 +85,12 @@ export function App() {
         <ThemeToggle theme={theme} onChange={(next: Theme) => setTheme(next)} />
       </header>
       <ConnectionBanner />
+      {connection.kind === 'connected' ? <DestinationBanners /> : null}
       {site?.demo ? <DemoBanner site={site} /> : null}
       {view === 'queues' ? <QueuesView theme={theme} /> : null}
       {view === 'rules' ? <RulesView /> : null}
       {view === 'activity' ? <ActivityView /> : null}
+      {view === 'settings' ? <SettingsView /> : null}
     </div>
   );
 }

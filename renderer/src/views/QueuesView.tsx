@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { DestinationStrip } from '../components/DestinationBanners.tsx';
 import { FileDetail } from '../components/FileDetail.tsx';
 import { QueueList } from '../components/QueueList.tsx';
 import { QueueTabs } from '../components/QueueTabs.tsx';
@@ -24,6 +25,7 @@ export function QueuesView({ theme, chart = true }: { theme: string; chart?: boo
 
   return (
     <>
+      <DestinationStrip />
       {chart ? <ThroughputChart theme={theme} /> : null}
       <QueueTabs selected={tab} counts={counts} onSelect={selectTab} />
       <div id="queue-panel" role="tabpanel" aria-labelledby={`tab-${tab.id}`} className="split">
