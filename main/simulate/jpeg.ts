@@ -111,6 +111,11 @@ export function buildJpeg(fields: ExifFields): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8]), buildExifApp1(fields), JPEG_BODY]);
 }
 
+/** An encoder's JPEG with its JFIF APP0 swapped for our Exif APP1, as cameras write them (Exif first). */
+export function withExif(jpeg: Buffer, fields: ExifFields): Buffer {
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), buildExifApp1(fields), stripApp0(jpeg)]);
+}
+
 /** A JPEG cut short, as when a camera loses power mid-write: starts FFD8, never ends FFD9. */
 export function truncateJpeg(jpeg: Buffer, fraction: number): Buffer {
   let end = Math.max(3, Math.min(jpeg.length - 3, Math.floor(jpeg.length * fraction)));

@@ -1,4 +1,7 @@
 /** Checks simulator options and fills in defaults; every error names the field and the fix. */
+import { resolve } from 'node:path';
+import { DEFAULT_MISTAKE_RATE } from './predictions.ts';
+import { isInside } from './truth.ts';
 import { CAPTURE_KINDS, type CaptureKind, type SimulateOptions } from './types.ts';
 
 /** Roughly what a site with a few cameras and a PLC gateway produces. */
@@ -26,6 +29,9 @@ export interface ResolvedSimulateOptions {
   fsync: boolean;
   piiShare: number;
   maxInFlight: number;
+  mistakeRate: number;
+  /** Absolute, outside `to`; undefined: the truth is only handed to onCapture. */
+  truthDir: string | undefined;
   /** Kinds with weight > 0 and their cumulative weights, for picking. */
   mix: { kind: CaptureKind; upTo: number }[];
 }
@@ -91,6 +97,22 @@ export function resolveOptions(opts: SimulateOptions): ResolvedSimulateOptions {
   if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) {
     fail('maxInFlight', `must be a whole number >= 1 (got ${maxInFlight})`, 'e.g. 32');
   }
+  const mistakeRate = opts.mistakeRate ?? DEFAULT_MISTAKE_RATE;
+  if (!(mistakeRate >= 0 && mistakeRate <= 1)) {
+    fail(
+      'mistakeRate',
+      `must be between 0 and 1 (got ${mistakeRate})`,
+      'e.g. 0.15 for about one object in seven',
+    );
+  }
+  const truthDir = opts.truthDir === undefined ? undefined : resolve(opts.truthDir);
+  if (truthDir !== undefined && isInside(opts.to, truthDir)) {
+    fail(
+      'truthDir',
+      `is inside the capture folder (${truthDir})`,
+      'put it outside, or the engine would capture the answers with the pictures',
+    );
+  }
   if (opts.runId !== undefined && !/^[a-z0-9-]{1,32}$/i.test(opts.runId)) {
     fail(
       'runId',
@@ -109,6 +131,8 @@ export function resolveOptions(opts: SimulateOptions): ResolvedSimulateOptions {
     fsync: opts.fsync ?? false,
     piiShare,
     maxInFlight,
+    mistakeRate,
+    truthDir,
     mix: opts.fixedSize === undefined ? resolveMix(opts.mix) : [{ kind: 'blob', upTo: 1 }],
   };
 }

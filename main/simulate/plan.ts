@@ -1,16 +1,20 @@
 /** Decides what each capture is: kind, where it goes, and its bytes. All randomness comes from one Rng, in order. */
 import { buildJpeg, truncateJpeg } from './jpeg.ts';
 import type { ResolvedSimulateOptions } from './options.ts';
-import { makeSidecar } from './predictions.ts';
+import { predict } from './predictions.ts';
 import type { Rng } from './random.ts';
+import { renderSceneJpeg } from './render.ts';
+import { makeScene } from './scene.ts';
 import { csvReadings, jsonTelemetry, logLines, type TextContent } from './text-content.ts';
+import type { GroundTruth } from './truth.ts';
 import type { CaptureKind, PiiKind } from './types.ts';
 
 export interface PlannedFile {
   /** Folder relative to the output root ('' for the root itself), forward slashes. */
   dir: string;
   name: string;
-  data: Buffer;
+  /** The bytes, or (for rendered frames) how to make them: rendering is asynchronous, planning is not. */
+  data: Buffer | (() => Promise<Buffer>);
 }
 
 export interface PlannedCapture {
@@ -20,6 +24,8 @@ export interface PlannedCapture {
   /** Written and renamed into place before `main`. */
   sidecar?: PlannedFile;
   pii: PiiKind[];
+  /** Frames only: what is really in the picture and where the sidecar is wrong. */
+  truth?: GroundTruth;
 }
 
 const CAMERAS = 4;
@@ -74,18 +80,30 @@ export class CapturePlanner {
     return `${prefix}_${this.runId}_${String(seq).padStart(6, '0')}`;
   }
 
+  /** A drawn scene, its predictions (with the configured share of mistakes) and the truth behind them. */
   private image(seq: number, now: Date): PlannedCapture {
     const camera = this.rng.int(1, CAMERAS);
     const dir = this.dir(`cam${camera}`, now);
     const stem = this.stem('frame', seq);
-    const sidecar = Buffer.from(`${JSON.stringify(makeSidecar(this.rng))}\n`);
-    const jpeg = buildJpeg({ make: 'EdgeCam', model: `EC-${camera}`, takenAt: now, uniqueId: stem });
+    const name = `${stem}.jpg`;
+    const scene = makeScene(this.rng);
+    const { sidecar, mistakes } = predict(this.rng, scene.objects, this.opts.mistakeRate);
+    const exif = { make: 'EdgeCam', model: `EC-${camera}`, takenAt: now, uniqueId: stem };
     return {
       kind: 'image',
       seq,
-      main: { dir, name: `${stem}.jpg`, data: jpeg },
-      sidecar: { dir, name: `${stem}.pred.json`, data: sidecar },
+      main: { dir, name, data: () => renderSceneJpeg(scene, exif) },
+      sidecar: { dir, name: `${stem}.pred.json`, data: Buffer.from(`${JSON.stringify(sidecar)}\n`) },
       pii: [],
+      truth: {
+        capture: dir ? `${dir}/${name}` : name,
+        width: scene.width,
+        height: scene.height,
+        background: scene.background,
+        objects: scene.objects,
+        sidecar,
+        mistakes,
+      },
     };
   }
 

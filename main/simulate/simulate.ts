@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveOptions } from './options.ts';
-import { CapturePlanner, type PlannedCapture } from './plan.ts';
+import { CapturePlanner, type PlannedCapture, type PlannedFile } from './plan.ts';
 import { Rng } from './random.ts';
 import { claimSeededRunId, randomRunId } from './run-id.ts';
+import { truthPathFor } from './truth.ts';
 import { CAPTURE_KINDS, type SimulatedCapture, type SimulateOptions, type SimulateStats } from './types.ts';
 import { AtomicWriter } from './writer.ts';
 
@@ -21,6 +22,10 @@ async function pause(ms: number, signal: AbortSignal | undefined): Promise<void>
   } catch (error) {
     if (!signal?.aborted) throw error;
   }
+}
+
+function bytesOf(file: PlannedFile): Promise<Buffer> {
+  return typeof file.data === 'function' ? file.data() : Promise.resolve(file.data);
 }
 
 /**
@@ -36,25 +41,42 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateStats> {
     opts.runId ?? (opts.seed === undefined ? randomRunId() : await claimSeededRunId(root, opts.seed));
   const planner = new CapturePlanner(new Rng(opts.seed ?? randomBytes(4).readUInt32BE(0)), runId, resolved);
   const writer = new AtomicWriter({ root, tempStyle: resolved.tempStyle, fsync: resolved.fsync });
+  const truthDir = resolved.truthDir;
+  const truthWriter = truthDir
+    ? new AtomicWriter({ root: truthDir, tempStyle: 'suffix', fsync: false })
+    : undefined;
   const byKind: Record<string, number> = Object.fromEntries(CAPTURE_KINDS.map((kind) => [kind, 0]));
   const stats: SimulateStats = { captures: 0, files: 0, bytes: 0, byKind, elapsedMs: 0, runId };
   const signal = opts.signal;
 
   async function writeCapture(planned: PlannedCapture): Promise<void> {
-    // The sidecar goes first: a watcher that sees the image can count on its predictions being there.
+    const mainData = await bytesOf(planned.main);
+    // The truth goes first, outside the capture folder: whoever sees the frame can find its answers.
+    let truthPath: string | undefined;
+    if (truthWriter && truthDir && planned.truth) {
+      truthPath = truthPathFor(truthDir, planned.truth.capture);
+      await truthWriter.write(
+        planned.main.dir,
+        basename(truthPath),
+        Buffer.from(`${JSON.stringify(planned.truth)}\n`),
+      );
+    }
+    // The sidecar before the image: a watcher that sees the image can count on its predictions being there.
     const sidecarPath = planned.sidecar
-      ? await writer.write(planned.sidecar.dir, planned.sidecar.name, planned.sidecar.data)
+      ? await writer.write(planned.sidecar.dir, planned.sidecar.name, await bytesOf(planned.sidecar))
       : undefined;
-    const path = await writer.write(planned.main.dir, planned.main.name, planned.main.data);
+    const path = await writer.write(planned.main.dir, planned.main.name, mainData);
     const capture: SimulatedCapture = {
       kind: planned.kind,
       path,
       relativePath: planned.main.dir ? `${planned.main.dir}/${planned.main.name}` : planned.main.name,
       hasPii: planned.pii.length > 0,
       pii: planned.pii,
-      bytes: planned.main.data.length,
+      bytes: mainData.length,
       seq: planned.seq,
     };
+    if (planned.truth) capture.truth = planned.truth;
+    if (truthPath) capture.truthPath = truthPath;
     if (sidecarPath && planned.sidecar) {
       capture.sidecar = sidecarPath;
       capture.sidecarBytes = planned.sidecar.data.length;

@@ -1,4 +1,5 @@
 /** Public types of the simulated sensor: a stand-in for cameras and PLCs writing into a capture folder. */
+import type { GroundTruth } from './truth.ts';
 
 export type CaptureKind = 'image' | 'csv' | 'log' | 'json' | 'corrupt' | 'empty' | 'blob';
 
@@ -42,6 +43,13 @@ export interface SimulateOptions {
   runId?: string;
   /** Most captures being written at once (default 32). */
   maxInFlight?: number;
+  /** Share (0..1) of objects in frames the simulated model gets wrong (default 0.15). */
+  mistakeRate?: number;
+  /**
+   * Where to write each frame's ground truth as `{stem}.truth.json` (mirroring the capture's subfolders).
+   * Must be outside `to`, or the engine would capture it. Default: not written (see `SimulatedCapture.truth`).
+   */
+  truthDir?: string;
   onCapture?: (c: SimulatedCapture) => void;
 }
 
@@ -62,6 +70,10 @@ export interface SimulatedCapture {
   sidecarBytes?: number;
   /** 0-based position in this run. */
   seq: number;
+  /** Frames only: what is really in the picture and where the sidecar is wrong. */
+  truth?: GroundTruth;
+  /** Where the truth was written, when `truthDir` was given. */
+  truthPath?: string;
 }
 
 export interface SimulateStats {
