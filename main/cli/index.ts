@@ -40,7 +40,9 @@ Commands:
                                      Resume uploads after pause
   validate  --config FILE            Check a config file; exit code 3 when it is invalid
   simulate  --to DIR [--rate 10/s] [--count N] [--duration 30s] [--seed N] [--size 4KiB]
-                                     Write realistic captures the way cameras and sensors do
+            [--mistakes 0.15] [--truth-dir DIR]
+                                     Write realistic captures the way cameras and sensors do (frames' ground
+                                     truth, with the model's deliberate mistakes, goes to --truth-dir)
   demo      [--data-dir DIR]         Zero-config demo: a simulated sensor feeding a running engine
   schema                             Print the config file's JSON Schema
 
@@ -69,6 +71,8 @@ const OPTIONS = {
   duration: { type: 'string' },
   seed: { type: 'string' },
   size: { type: 'string' },
+  mistakes: { type: 'string' },
+  'truth-dir': { type: 'string' },
   'require-running': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },

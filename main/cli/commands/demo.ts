@@ -73,9 +73,13 @@ export function demoSite(dataDirArg: string | undefined): {
     startSensor(logger) {
       logger.log('info', `DEMO MODE: simulated sensor writing into ${captures}; data stays on this machine`);
       const controller = new AbortController();
-      const sensor = simulate({ to: captures, ratePerSec: 5, signal: controller.signal }).catch((error) => {
-        logger.log('error', `simulated sensor stopped: ${(error as Error).message}`);
-      });
+      // The frames' ground truth (where the model is wrong) stays beside the captures, never in them.
+      const truthDir = join(dataDir, 'simulate-truth');
+      const sensor = simulate({ to: captures, ratePerSec: 5, truthDir, signal: controller.signal }).catch(
+        (error) => {
+          logger.log('error', `simulated sensor stopped: ${(error as Error).message}`);
+        },
+      );
       return async () => {
         controller.abort();
         await sensor;

@@ -22,6 +22,13 @@ export async function simulateCommand(args: CliArgs): Promise<number> {
   if (args.values.size !== undefined && fixedSize === undefined) {
     throw new CliError(`--size "${args.values.size}" is not a size like 4KiB`, EXIT.usage);
   }
+  const mistakeRate = args.values.mistakes === undefined ? undefined : Number(args.values.mistakes);
+  if (mistakeRate !== undefined && !(mistakeRate >= 0 && mistakeRate <= 1)) {
+    throw new CliError(
+      `--mistakes "${args.values.mistakes}" is not a share between 0 and 1, e.g. 0.15`,
+      EXIT.usage,
+    );
+  }
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());
@@ -33,6 +40,8 @@ export async function simulateCommand(args: CliArgs): Promise<number> {
     durationMs,
     seed: args.values.seed === undefined ? undefined : intOption(args.values.seed, 'seed', 0),
     fixedSize,
+    mistakeRate,
+    truthDir: args.values['truth-dir'] === undefined ? undefined : resolve(args.values['truth-dir']),
     signal: controller.signal,
   });
   if (args.values.json) printJson(stats);
