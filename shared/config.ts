@@ -89,4 +89,12 @@ export interface EngineConfig {
   destinations?: DestinationConfig[];
   upload?: UploadConfig;
   retention?: RetentionConfig;
+  /** Reviewing predictions: queue order and where corrections go (main/engine/review/settings.ts). */
+  review?: {
+    threshold?: number;
+    destination?: string;
+    keyTemplate?: string;
+    manifestKey?: string;
+    cocoKey?: string;
+  };
 }

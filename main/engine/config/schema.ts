@@ -2,6 +2,7 @@ import { SYMLINK_POLICIES } from '../../../shared/config.ts';
 import { DUPLICATE_POLICIES, RULE_ACTIONS } from '../../../shared/status.ts';
 import { RETENTION_OVERRIDE_SCHEMA } from '../retention/scopes.ts';
 import { RETENTION_SCHEMA } from '../retention/settings.ts';
+import { REVIEW_SCHEMA } from '../review/settings.ts';
 import { TEMPLATE_PLACEHOLDERS } from '../rules/template.ts';
 import { DESTINATION_SCHEMA, DESTINATIONS_SCHEMA, UPLOAD_SCHEMA } from '../upload/schema.ts';
 import { ID_PATTERN, METADATA_NAME_PATTERN, MIME_PATTERN, TIME_PATTERN, WEEKDAYS } from './patterns.ts';
@@ -273,6 +274,7 @@ export const CONFIG_SCHEMA: Schema = {
     destinations: DESTINATIONS_SCHEMA,
     upload: UPLOAD_SCHEMA,
     retention: RETENTION_SCHEMA,
+    review: REVIEW_SCHEMA,
   },
 };
 

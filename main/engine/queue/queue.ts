@@ -6,6 +6,7 @@ import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
 import { migrateCatalog } from '../catalog/migrate.ts';
+import { migrateReview } from '../review/schema.ts';
 import { type DeliveryCause, DeliveryTable } from './deliveries.ts';
 import { BACKFILL_DELIVERIES_SQL, DELIVERIES_SQL } from './delivery-schema.ts';
 import { rowToRecord } from './rows.ts';
@@ -114,6 +115,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     if (version < 2) this.db.exec(BACKFILL_STATE_COUNTS_SQL);
     this.addMissingColumns();
     this.addDeliveries();
+    migrateReview(this.db); // the review queue, corrections and their export state (review/schema.ts)
     migrateCatalog(this.db);
     if (version < SCHEMA_VERSION) {
       this.db
@@ -165,6 +167,14 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /**
+   * The connection itself, for modules that own tables in this database (review): they write only
+   * their own tables, inside transaction(), so their rows commit with the files they are about.
+   */
+  get database(): DatabaseSync {
+    return this.db;
   }
 
   close(): void {
