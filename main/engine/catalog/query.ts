@@ -1,4 +1,4 @@
-import type { FileState } from '../../../shared/status.ts';
+import { FILE_STATES, type FileState } from '../../../shared/status.ts';
 import { CatalogError, type CatalogFilter, type CatalogOrder, STORED_STATES } from './types.ts';
 
 type Param = string | number | null;
@@ -139,7 +139,7 @@ function normalise(filter: CatalogFilter, ctx: PlanContext): Normal {
   let states = filter.states?.length ? unique(filter.states) : undefined;
   if (filter.stored !== undefined) {
     const stored = new Set(STORED_STATES);
-    if (!states) states = filter.stored ? [...STORED_STATES] : undefined;
+    states ??= [...FILE_STATES];
     if (states) states = states.filter((state) => stored.has(state) === filter.stored);
     if (states?.length === 0) empty = true;
   }
