@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, useEffect, useRef } from 'react';
+import { type KeyboardEvent, memo, useEffect, useRef } from 'react';
+import type { FileSummary } from '../../../shared/contract/index.ts';
 import type { LoadedList } from '../state/queue-list.ts';
 import { formatAgo, formatBytes, stateLabel } from './format.ts';
 
@@ -33,11 +34,12 @@ export function QueueList({ list, selectedId, emptyText, onSelect, onNeedMore }:
     if (more && lastIndex >= list.items.length - 1) onNeedMore();
   }, [more, lastIndex, list.items.length, onNeedMore]);
 
-  const selectedIndex = list.items.findIndex((item) => item.id === selectedId);
   const onKeyDown = (event: KeyboardEvent) => {
     const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 }[event.key];
     if (step === undefined || list.items.length === 0) return;
     event.preventDefault();
+    // Looked up on a key, not on every render: a render per scroll frame need not walk the loaded list.
+    const selectedIndex = list.items.findIndex((item) => item.id === selectedId);
     const next = Math.min(
       Math.max((selectedIndex < 0 ? -1 : selectedIndex) + step, 0),
       list.items.length - 1,
@@ -67,50 +69,76 @@ export function QueueList({ list, selectedId, emptyText, onSelect, onNeedMore }:
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {rows.map((row) => {
           const item = list.items[row.index];
-          const style = {
-            position: 'absolute',
-            top: 0,
-            left: 0,
-            width: '100%',
-            transform: `translateY(${row.start}px)`,
-            height: ROW_HEIGHT,
-          } as const;
           if (!item) {
             return (
-              <div key="more" className="row loading-row" style={style}>
+              <div key="more" className="row loading-row" style={rowStyle(row.start)}>
                 Loading older files…
               </div>
             );
           }
           return (
-            // The listbox owns the keyboard (arrows move the selection, aria-activedescendant names it).
-            // biome-ignore lint/a11y/useKeyWithClickEvents: keys are handled once, on the listbox
-            <div
+            <Row
               key={item.id}
-              id={`file-${item.id}`}
-              tabIndex={-1}
-              role="option"
-              aria-selected={item.id === selectedId}
-              className={`row${item.id === selectedId ? ' selected' : ''}`}
-              style={style}
-              onClick={() => onSelect(item.id)}
-            >
-              <div className="row-main">
-                <span className="row-name" title={item.relPath}>
-                  {item.relPath}
-                </span>
-                <span className={`badge state-${item.state}`}>{stateLabel(item.state)}</span>
-              </div>
-              <div className="row-sub">
-                <span>{item.folderId}</span>
-                <span>{formatBytes(item.size)}</span>
-                <span>{formatAgo(item.stateChangedAt)}</span>
-                {item.reason ? <span className="row-reason">{item.reason}</span> : null}
-              </div>
-            </div>
+              item={item}
+              start={row.start}
+              selected={item.id === selectedId}
+              onSelect={onSelect}
+            />
           );
         })}
       </div>
     </div>
   );
 }
+
+/** Positioned here, not only in CSS: the list must lay out the same wherever it is rendered. */
+function rowStyle(start: number) {
+  return {
+    position: 'absolute',
+    top: 0,
+    left: 0,
+    width: '100%',
+    height: ROW_HEIGHT,
+    transform: `translateY(${start}px)`,
+  } as const;
+}
+
+interface RowProps {
+  item: FileSummary;
+  start: number;
+  selected: boolean;
+  onSelect(id: number): void;
+}
+
+/**
+ * One file. Memoized: a scroll frame renders the list, but only the rows that came into view render;
+ * the rows already on screen keep their item, position and selection, so React skips them.
+ */
+const Row = memo(function Row({ item, start, selected, onSelect }: RowProps) {
+  return (
+    // The listbox owns the keyboard (arrows move the selection, aria-activedescendant names it).
+    // biome-ignore lint/a11y/useKeyWithClickEvents: keys are handled once, on the listbox
+    <div
+      id={`file-${item.id}`}
+      tabIndex={-1}
+      role="option"
+      aria-selected={selected}
+      className={selected ? 'row selected' : 'row'}
+      style={rowStyle(start)}
+      onClick={() => onSelect(item.id)}
+    >
+      <div className="row-main">
+        <span className="row-name" title={item.relPath}>
+          {item.relPath}
+        </span>
+        <span className={`badge state-${item.state}`}>{stateLabel(item.state)}</span>
+      </div>
+      <div className="row-sub">
+        <span>{item.folderId}</span>
+        <span>{formatBytes(item.size)}</span>
+        <span>{formatAgo(item.stateChangedAt)}</span>
+        {item.reason ? <span className="row-reason">{item.reason}</span> : null}
+      </div>
+    </div>
+  );
+});
