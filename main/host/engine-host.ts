@@ -15,6 +15,7 @@ import type { QueueChange } from '../engine/queue/types.ts';
 import { ChangeCoalescer } from './coalescer.ts';
 import { LinkFeed } from './destination-links.ts';
 import { activityHandlers } from './handlers/activity.ts';
+import { catalogHandlers } from './handlers/catalog.ts';
 import { fileHandlers } from './handlers/files.ts';
 import { queueHandlers, toChangeMessage } from './handlers/queue.ts';
 import { rulesHandlers } from './handlers/rules.ts';
@@ -52,6 +53,7 @@ const HANDLERS: HandlerMap<RequestName> = {
   ...fileHandlers,
   ...rulesHandlers,
   ...activityHandlers,
+  ...catalogHandlers,
   ...settingsHandlers,
 };
 

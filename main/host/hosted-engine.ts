@@ -24,6 +24,7 @@ export interface HostedEngine {
     | 'saveDecision'
     | 'select'
     | 'note'
+    | 'path'
   >;
   /** The config the engine started with (CaptureEngine has it; a bare queue does not). */
   readonly config?: ResolvedConfig;

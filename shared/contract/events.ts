@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { datasetExportEventSchema } from './catalog.ts';
 import {
   destinationLinkSchema,
   problemSchema,
@@ -13,6 +14,7 @@ import { throughputSchema } from './views.ts';
  * for counts and lists), so a burst of files never floods the renderer.
  */
 export const EVENTS = {
+  'datasets.export': datasetExportEventSchema,
   'queue.changed': v.object({ changes: v.array(queueChangeSchema), lastSeq: seqSchema }),
   'queue.counts': v.object({ counts: queueCountsSchema }),
   'upload.progress': v.object({

@@ -1,5 +1,14 @@
 import * as v from 'valibot';
 import {
+  catalogFacetsSchema,
+  catalogFilterSchema,
+  catalogPageSchema,
+  catalogSearchParamsSchema,
+  datasetExportParamsSchema,
+  datasetSaveParamsSchema,
+  datasetSchema,
+} from './catalog.ts';
+import {
   destinationLinkSchema,
   fileDetailSchema,
   fileStateSchema,
@@ -40,6 +49,12 @@ const fileIds = v.strictObject({ ids: v.pipe(v.array(idSchema), v.minLength(1), 
 const changedCount = v.object({ changed: v.pipe(v.number(), v.integer(), v.minValue(0)) });
 
 export const REQUESTS = {
+  'catalog.search': { params: catalogSearchParamsSchema, result: catalogPageSchema },
+  'catalog.facets': { params: v.strictObject({ filter: catalogFilterSchema }), result: catalogFacetsSchema },
+  'datasets.save': { params: datasetSaveParamsSchema, result: v.object({ dataset: datasetSchema }) },
+  'datasets.list': { params: noParams, result: v.object({ datasets: v.array(datasetSchema) }) },
+  /** Starts an export; its progress and outcome come as `datasets.export` events with this exportId. */
+  'datasets.export': { params: datasetExportParamsSchema, result: v.object({ exportId: v.string() }) },
   'queue.counts': { params: noParams, result: v.object({ counts: queueCountsSchema }) },
   'queue.list': {
     params: v.strictObject({
