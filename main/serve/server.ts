@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_CHARS } from '../../shared/contract/index.ts';
 import type { EngineHost } from '../host/engine-host.ts';
 import { type AccessPolicy, allowedHostsFor, checkAccess, isLoopback, TOKEN_COOKIE } from './access.ts';
+import { handleMedia, type MediaSource } from './media-route.ts';
 
 /** The WebSocket path that carries the contract. */
 export const CONTRACT_PATH = '/contract';
@@ -33,6 +34,8 @@ export interface ServeOptions {
   hostNames?: readonly string[];
   /** Other origins allowed to call (e.g. `http://localhost:5173` while developing the UI). */
   allowedOrigins?: readonly string[];
+  /** Captures' pictures and thumbnails under /media/ (the engine's MediaLibrary); absent: 404. */
+  media?: MediaSource;
 }
 
 export interface RunningServer {
@@ -69,6 +72,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return refuse(response, 405, 'Only GET and HEAD.');
     if (redirectAfterToken(request, response)) return;
+    if (handleMedia(options.media, request, response)) return;
     if (!serveStatic) {
       return refuse(response, 503, 'The UI is not built: run `npm run build:renderer`, then reload.');
     }

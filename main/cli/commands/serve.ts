@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaptureEngine } from '../../engine/engine.ts';
+import { MediaLibrary } from '../../engine/thumbnails/index.ts';
 import { EngineHost } from '../../host/engine-host.ts';
 import { isLoopback, loadOrCreateToken } from '../../serve/access.ts';
 import { type RunningServer, startServer } from '../../serve/server.ts';
@@ -56,7 +57,13 @@ export async function serveCommand(args: CliArgs): Promise<number> {
           logger.log('error', `UI request ${method} failed: ${(error as Error).message}`),
       });
       try {
-        server = await startServer({ host, staticDir: RENDERER_DIR, address, port, token });
+        const media = new MediaLibrary({
+          queue: engine.queue,
+          folders: engine.config.folders,
+          archiveDir: engine.config.retention.archiveDir,
+          dataDir: engine.config.dataDir,
+        });
+        server = await startServer({ host, staticDir: RENDERER_DIR, address, port, token, media });
       } catch (error) {
         throw new CliError(`could not listen on ${address}:${port}: ${(error as Error).message}`);
       }

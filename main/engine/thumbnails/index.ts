@@ -1,0 +1,9 @@
+/** Pictures for the Review view: thumbnails cached by content in the data folder, and full images, by queue id. */
+export {
+  DEFAULT_THUMBNAIL_SETTINGS,
+  type Thumbnail,
+  ThumbnailCache,
+  type ThumbnailSettings,
+} from './cache.ts';
+export type { MediaError, MediaErrorCode, MediaResult } from './errors.ts';
+export { type MediaBytes, MediaLibrary, type MediaLibraryOptions } from './media.ts';

@@ -1,0 +1,32 @@
+/**
+ * Where the UI gets a capture's pictures. Bytes do not travel over the contract's messages: the UI
+ * points an `<img>` at these paths, which browser mode serves over HTTP behind the same access check
+ * (main/serve/media-route.ts) and the desktop shell's app:// handler is to serve the same way.
+ * Answers: 200 with the bytes (thumbnails are WebP, images as captured), or a status with one sentence
+ * and an `X-Media-Error` header holding one of MEDIA_ERROR_CODES.
+ */
+export const MEDIA_ROUTE_PREFIX = '/media/';
+
+/** A WebP thumbnail, 160 px on its long side, made once per content and cached by the engine. */
+export function thumbnailPath(fileId: number): string {
+  return `${MEDIA_ROUTE_PREFIX}thumb/${fileId}`;
+}
+
+/** The capture's own bytes (JPEG, PNG, WebP or GIF), for the Review view's full picture. */
+export function imagePath(fileId: number): string {
+  return `${MEDIA_ROUTE_PREFIX}image/${fileId}`;
+}
+
+export const MEDIA_ERROR_CODES = [
+  'unknown_file', // 404: the queue has no file with this id
+  'not_inspected', // 409: no sha256 yet, the engine has not read the file
+  'not_an_image', // 415: not a picture format that is shown (or not a picture at all)
+  'not_served', // 403: a state whose bytes are never read (refused link, too large, unreadable)
+  'gone', // 410: the local copy is no longer there (retention deleted it, or it vanished)
+  'changed', // 409: the bytes on disk are not the ones the queue inspected
+  'outside_folders', // 403: its real path leads out of its capture folder (a link, a moved folder)
+  'too_large', // 413: over the byte or pixel limit
+  'undecodable', // 422: damaged, or not really what its header says
+  'io', // 500: the disk said no
+] as const;
+export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
