@@ -227,8 +227,11 @@ process.stdout.write(JSON.stringify(report));`,
       'writable:FAILED',
       'space:skipped',
     ]);
-    assert.match(step(report, 'writable').detail, /permission denied for uid 65534 \(EACCES\)/);
-    assert.match(step(report, 'writable').fix ?? '', /Let uid 65534 write to/);
+    assert.match(
+      step(report, 'writable').detail,
+      /permission denied for the engine's user \(uid 65534\) \(EACCES\)/,
+    );
+    assert.match(step(report, 'writable').fix ?? '', /Let the engine's user \(uid 65534\) write to/);
   });
 
   test('the local demo store before its first upload: will be created, its parent is writable', async () => {

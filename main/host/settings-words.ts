@@ -296,7 +296,7 @@ export function siteSettings(options: {
       ),
       fact(
         'Keep local copies for',
-        retention.keepForMs === undefined ? 'ever' : formatDuration(retention.keepForMs),
+        retention.keepForMs === undefined ? 'for good (no keepFor set)' : formatDuration(retention.keepForMs),
         '/retention/keepFor',
       ),
       fact('Archive folder', retention.archiveDir, '/retention/archiveDir'),
@@ -327,7 +327,7 @@ export function siteSettings(options: {
             '/retention/diskGuard/whenFull',
           ),
         ]
-      : [fact('Disk guard', 'off (no maxBytes or minFreeBytes set)', '/retention/diskGuard')],
+      : [fact('Status', 'off (no maxBytes or minFreeBytes set)', '/retention/diskGuard')],
   };
   if (options.configFile) settings.configFile = options.configFile;
   if (options.readOnlyReason) settings.readOnlyReason = options.readOnlyReason;

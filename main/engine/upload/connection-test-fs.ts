@@ -12,7 +12,7 @@ const MIN_FREE_BYTES = 1024 * 1024;
 const PROBE_BYTES = 64 * 1024;
 
 function who(): string {
-  return typeof process.getuid === 'function' ? `uid ${process.getuid()}` : 'the engine';
+  return typeof process.getuid === 'function' ? `the engine's user (uid ${process.getuid()})` : 'the engine';
 }
 
 const codeOf = (error: unknown): string => (error as NodeJS.ErrnoException | undefined)?.code ?? '';

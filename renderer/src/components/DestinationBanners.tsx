@@ -57,7 +57,10 @@ function DestinationBanner({ link, now, others }: { link: DestinationLink; now: 
         </strong>
         <span>
           — uploads to it are paused
-          {others.length > 0 ? `; ${others.map((name) => `“${name}”`).join(', ')} go on` : ''}.
+          {others.length > 0
+            ? `; ${others.map((name) => `“${name}”`).join(', ')} ${others.length === 1 ? 'goes' : 'go'} on`
+            : ''}
+          .
         </span>
       </div>
       <dl className="destination-banner-facts">

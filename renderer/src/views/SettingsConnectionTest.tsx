@@ -12,7 +12,7 @@ export function ConnectionTestReport({ report }: { report: ConnectionTest }) {
         {report.ok
           ? `Every check passed (${report.target}).`
           : `${failedStep ? `${failedStep.label} failed` : 'A check failed'} (${report.target}).`}{' '}
-        <span className="muted">
+        <span className="muted connection-test-when">
           {new Date(report.finishedAt).toLocaleTimeString('en-GB', { hour12: false })}, took{' '}
           {Math.max(1, report.finishedAt - report.startedAt)} ms
         </span>
@@ -20,9 +20,9 @@ export function ConnectionTestReport({ report }: { report: ConnectionTest }) {
       <ol className="connection-steps">
         {report.steps.map((step) => {
           const mark = step.skipped ? '–' : step.ok ? '✓' : '✗';
-          const tone = step.skipped ? 'skipped' : step.ok ? (step.fix ? 'warn' : 'ok') : 'bad';
+          const tone = step.skipped ? 'skipped' : step.ok ? (step.fix ? 'warn' : 'passed') : 'failed';
           return (
-            <li key={step.step} className={`connection-step ${tone}`} data-step={step.step}>
+            <li key={step.step} className={`connection-step step-${tone}`} data-step={step.step}>
               <span className="mark" aria-hidden="true">
                 {mark}
               </span>
