@@ -115,7 +115,12 @@ function decision(state: FileState, key: string, now: number): Decision {
  * Fills a real queue with `count` varied captures through its own API (discover, inspect, decide,
  * upload), so the catalog is filled the way the engine fills it: by its triggers.
  */
-export function generateQueue(queue: CaptureQueue, count: number, seed = 7): GeneratedFile[] {
+export function generateQueue(
+  queue: CaptureQueue,
+  count: number,
+  seed = 7,
+  root = '/captures',
+): GeneratedFile[] {
   const rand = random(seed);
   const files: GeneratedFile[] = [];
   queue.transaction(() => {
@@ -124,7 +129,7 @@ export function generateQueue(queue: CaptureQueue, count: number, seed = 7): Gen
       const { id } = queue.discover({
         folderId: facts.folderId,
         relPath: facts.relPath,
-        absPath: `/captures/${facts.folderId}/${facts.relPath}`,
+        absPath: `${root}/${facts.folderId}/${facts.relPath}`,
         size: facts.size,
         mtimeMs: facts.capturedAt,
       });
