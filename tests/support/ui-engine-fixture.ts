@@ -21,7 +21,13 @@ interface Fixture {
   port: number;
   files: number;
 }
-let fixture: Fixture | undefined;
+/**
+ * One fixture per test file: browser-mode files run side by side in one Vitest process, and a file
+ * starting or stopping its engine must not touch another file's.
+ */
+const fixtures = new Map<string, Fixture>();
+const keyOf = (context: { testPath: string | undefined; sessionId: string }): string =>
+  context.testPath ?? context.sessionId;
 
 async function listen(f: Fixture): Promise<RunningServer> {
   return startServer({
@@ -51,23 +57,24 @@ const ACTION_FOR: Partial<Record<FileState, Decision['action']>> = {
   quarantined: 'quarantine',
 };
 
-export const startEngine: BrowserCommand<[origin: string]> = async (_context, origin) => {
-  if (fixture) await stopFixture();
+export const startEngine: BrowserCommand<[origin: string]> = async (context, origin) => {
+  await stopFixture(keyOf(context));
   const dir = await mkdtemp(join(tmpdir(), 'edge-ui-'));
   const queue = new CaptureQueue(join(dir, 'queue.db'));
   const host = new EngineHost(
     { queue, on: (e, l) => queue.on(e, l), off: (e, l) => queue.off(e, l) },
     { engineVersion: '0.1.0-ui-test', flushIntervalMs: 50 },
   );
-  fixture = { dir, queue, host, server: undefined, origin, port: 0, files: 0 };
+  const fixture: Fixture = { dir, queue, host, server: undefined, origin, port: 0, files: 0 };
+  fixtures.set(keyOf(context), fixture);
   fixture.server = await listen(fixture);
   fixture.port = fixture.server.port;
   return { url: `ws://127.0.0.1:${fixture.port}/contract` };
 };
 
 /** Adds `count` files in `state`, in one transaction; returns the new ids. */
-export const addFiles: BrowserCommand<[count: number, state: FileState]> = (_context, count, state) => {
-  const f = fixture;
+export const addFiles: BrowserCommand<[count: number, state: FileState]> = (context, count, state) => {
+  const f = fixtures.get(keyOf(context));
   if (!f) throw new Error('startEngine first');
   return f.queue.transaction(() => {
     const ids: number[] = [];
@@ -90,8 +97,8 @@ export const addFiles: BrowserCommand<[count: number, state: FileState]> = (_con
 };
 
 /** Closes the server (connections drop), then listens again on the same port after `downMs`. */
-export const bounceEngine: BrowserCommand<[downMs: number]> = async (_context, downMs) => {
-  const f = fixture;
+export const bounceEngine: BrowserCommand<[downMs: number]> = async (context, downMs) => {
+  const f = fixtures.get(keyOf(context));
   if (!f) throw new Error('startEngine first');
   await f.server?.close();
   f.server = undefined;
@@ -99,9 +106,9 @@ export const bounceEngine: BrowserCommand<[downMs: number]> = async (_context, d
   f.server = await listen(f);
 };
 
-async function stopFixture(): Promise<void> {
-  const f = fixture;
-  fixture = undefined;
+async function stopFixture(key: string): Promise<void> {
+  const f = fixtures.get(key);
+  fixtures.delete(key);
   if (!f) return;
   await f.server?.close();
   f.host.close();
@@ -109,6 +116,6 @@ async function stopFixture(): Promise<void> {
   await rm(f.dir, { recursive: true, force: true });
 }
 
-export const stopEngine: BrowserCommand<[]> = async () => {
-  await stopFixture();
+export const stopEngine: BrowserCommand<[]> = async (context) => {
+  await stopFixture(keyOf(context));
 };
