@@ -10,6 +10,7 @@ import { CaptureQueue } from './queue/queue.ts';
 import type { QueueChange } from './queue/types.ts';
 import { Reconciler } from './reconcile.ts';
 import { RetentionManager, type RetentionStatus } from './retention/index.ts';
+import { ReviewService } from './review/index.ts';
 import { type CompiledRules, compileRules } from './rules/index.ts';
 import {
   type OperatorPause,
@@ -63,6 +64,8 @@ export const ENGINE_PROBLEMS = '(engine)';
 export class CaptureEngine extends EventEmitter<EngineEvents> {
   readonly config: ResolvedConfig;
   readonly queue: CaptureQueue;
+  /** Reviewing: the review queue, corrections, held decisions, agreement, the corrections exporter. */
+  readonly review: ReviewService;
   private readonly now: () => number;
   private readonly ownsQueue: boolean;
   private readonly transfer: boolean;
@@ -94,6 +97,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.queue =
       options.queue ?? new CaptureQueue(queuePath(config), { durability: config.durability, now: this.now });
     this.queue.on('change', (changes) => this.emit('change', changes));
+    this.review = new ReviewService(this.queue, { config, now: this.now });
+    this.review.on('problem', (message) => this.queue.note('problem', `review export: ${message}`));
   }
 
   async start(): Promise<void> {
@@ -194,6 +199,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.fanOut.setOperatorPause(this.operatorPause !== undefined);
     this.fanOut.start();
     this.retention.start();
+    this.review.startExporter();
   }
 
   private bandwidthRequestSeenAt = 0;
@@ -296,6 +302,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.inspector?.close();
     await this.fanOut?.stop();
     await this.retention?.stop();
+    await this.review.stop();
     this.queue.note('engine-stopped', `pid ${process.pid}`);
     // The last word on the link stays readable: `status` shows it while no engine runs.
     this.writeHeartbeat(false);

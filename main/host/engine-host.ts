@@ -18,6 +18,7 @@ import { activityHandlers } from './handlers/activity.ts';
 import { catalogHandlers } from './handlers/catalog.ts';
 import { fileHandlers } from './handlers/files.ts';
 import { queueHandlers, toChangeMessage } from './handlers/queue.ts';
+import { forwardReviewEvents, reviewHandlers } from './handlers/review.ts';
 import { rulesHandlers } from './handlers/rules.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { type Handler, type HandlerMap, type HostContext, RequestFailed } from './handlers/types.ts';
@@ -50,6 +51,7 @@ export interface EngineHostOptions {
 
 const HANDLERS: HandlerMap<RequestName> = {
   ...queueHandlers,
+  ...reviewHandlers,
   ...fileHandlers,
   ...rulesHandlers,
   ...activityHandlers,
@@ -70,6 +72,7 @@ export class EngineHost {
   private readonly sessions = new Set<HostConnection>();
   private readonly coalescer: ChangeCoalescer;
   private readonly context: HostContext;
+  private readonly stopReviewEvents: () => void;
   private throughputTimer: NodeJS.Timeout | undefined;
   private readonly status: ReturnType<typeof statusEvents>;
   private readonly onStatus = () => this.context.links?.poke();
@@ -111,6 +114,7 @@ export class EngineHost {
       this.broadcast('queue.counts', { counts: this.engine.queue.counts() });
     });
     engine.on('change', this.onChange);
+    this.stopReviewEvents = forwardReviewEvents(engine, (name, payload) => this.broadcast(name, payload));
   }
 
   open(connection: HostConnection): ClientSession {
@@ -190,6 +194,7 @@ export class EngineHost {
 
   close(): void {
     this.engine.off('change', this.onChange);
+    this.stopReviewEvents();
     this.status?.off(this.onStatus);
     this.context.links?.stop();
     this.coalescer.stop();

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../engine/config/types.ts';
 import type { CaptureQueue } from '../engine/queue/queue.ts';
 import type { QueueChange } from '../engine/queue/types.ts';
+import type { ReviewService } from '../engine/review/index.ts';
 import type { CompiledRules } from '../engine/rules/index.ts';
 import type { DestinationStatus } from '../engine/upload/fan-out.ts';
 
@@ -28,6 +29,8 @@ export interface HostedEngine {
   >;
   /** The config the engine started with (CaptureEngine has it; a bare queue does not). */
   readonly config?: ResolvedConfig;
+  /** Reviewing: review queue, corrections, held decisions, agreement, export (CaptureEngine.review). */
+  readonly review?: ReviewService;
   /** Swaps the rules deciding new files (CaptureEngine.applyRules). */
   applyRules?(rules: CompiledRules): void;
   /** Every destination's link, limits and counts (CaptureEngine.destinationStatuses). */

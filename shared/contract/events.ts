@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { REVIEW_EVENTS } from './review.ts';
 import { datasetExportEventSchema } from './catalog.ts';
 import {
   destinationLinkSchema,
@@ -14,6 +15,7 @@ import { throughputSchema } from './views.ts';
  * for counts and lists), so a burst of files never floods the renderer.
  */
 export const EVENTS = {
+  ...REVIEW_EVENTS,
   'datasets.export': datasetExportEventSchema,
   'queue.changed': v.object({ changes: v.array(queueChangeSchema), lastSeq: seqSchema }),
   'queue.counts': v.object({ counts: queueCountsSchema }),

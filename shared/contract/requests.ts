@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { REVIEW_REQUESTS } from './review.ts';
 import {
   catalogFacetsSchema,
   catalogFilterSchema,
@@ -49,6 +50,7 @@ const fileIds = v.strictObject({ ids: v.pipe(v.array(idSchema), v.minLength(1), 
 const changedCount = v.object({ changed: v.pipe(v.number(), v.integer(), v.minValue(0)) });
 
 export const REQUESTS = {
+  ...REVIEW_REQUESTS,
   'catalog.search': { params: catalogSearchParamsSchema, result: catalogPageSchema },
   'catalog.facets': { params: v.strictObject({ filter: catalogFilterSchema }), result: catalogFacetsSchema },
   'datasets.save': { params: datasetSaveParamsSchema, result: v.object({ dataset: datasetSchema }) },

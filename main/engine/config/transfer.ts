@@ -1,5 +1,6 @@
 import { type RetentionScopeConfig, scopeIssues } from '../retention/scopes.ts';
 import { archiveDirIssue, resolveRetentionSettings, retentionConfigIssues } from '../retention/settings.ts';
+import { reviewDestinationIssue } from '../review/settings.ts';
 import { resolveUploadSettings, uploadConfigIssues } from '../upload/settings.ts';
 import { checkRoutes, resolveDestinations } from './destinations.ts';
 import type { IssueList } from './errors.ts';
@@ -29,6 +30,8 @@ export function resolveTransfer(
   }
   const { destinations, defaults } = resolveDestinations(raw, baseDir, issues);
   checkRoutes(raw, destinations, defaults, issues, core.warnings);
+  const review = reviewDestinationIssue(raw.review?.destination, destinations);
+  if (review) issues.add('/review/destination', review.message, review.hint);
   if (!issues.empty) return undefined;
   const config: ResolvedConfig = {
     ...core,

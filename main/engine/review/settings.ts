@@ -57,6 +57,18 @@ export const REVIEW_SCHEMA = {
   },
 } as const;
 
+/** review.destination must name one of the site's destinations (checked when the config is loaded). */
+export function reviewDestinationIssue(
+  named: string | undefined,
+  destinations: readonly ResolvedDestination[],
+): { message: string; hint: string } | undefined {
+  if (named === undefined || destinations.some((d) => d.name === named)) return undefined;
+  return {
+    message: `"${named}" is not a destination.`,
+    hint: `Use one of the names under destinations: ${destinations.map((d) => `"${d.name}"`).join(', ')}; corrections, manifests and COCO files go there.`,
+  };
+}
+
 /** A review setting that cannot work, with the sentence that says why and what to do. */
 export class ReviewSettingsError extends Error {}
 

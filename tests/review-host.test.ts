@@ -1,0 +1,133 @@
+/**
+ * The review requests and events through the engine host (contract validation on both sides):
+ * list, item, submit twice (outbox re-send), conflict seen by a second client's event, held
+ * decision, agreement, export status.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, test } from 'vitest';
+import { CaptureQueue } from '../main/engine/queue/queue.ts';
+import { ReviewService } from '../main/engine/review/index.ts';
+import { EngineHost } from '../main/host/engine-host.ts';
+import type { HostedEngine } from '../main/host/hosted-engine.ts';
+import { CONTRACT_VERSION } from '../shared/contract/index.ts';
+import { addCapture, box } from './support/review-fixture.ts';
+
+const dir = await mkdtemp(join(tmpdir(), 'edge-review-host-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function client(host: EngineHost) {
+  const received: Record<string, unknown>[] = [];
+  const session = host.open({ send: (text) => received.push(JSON.parse(text)), close: () => {} });
+  let id = 0;
+  return {
+    received,
+    hello: () =>
+      session.receive(JSON.stringify({ type: 'hello', contractVersion: CONTRACT_VERSION, client: 'test' })),
+    async request(method: string, params: unknown) {
+      const n = ++id;
+      await session.receive(JSON.stringify({ type: 'request', id: n, method, params }));
+      const reply = received.findLast((m) => m['type'] === 'reply' && m['id'] === n) as {
+        ok: boolean;
+        result?: Record<string, unknown> & { [k: string]: never };
+        error?: { message: string };
+      };
+      assert.ok(reply, `no reply to ${method}`);
+      return reply;
+    },
+    events: (name: string) =>
+      received.filter((m) => m['type'] === 'event' && m['name'] === name) as {
+        payload: Record<string, unknown>;
+      }[],
+  };
+}
+
+test('review requests and events through the host', async () => {
+  const queue = new CaptureQueue(join(dir, 'queue.db'));
+  const street = addCapture(
+    queue,
+    { name: 'street.jpg', predictions: [{ label: 'car', score: 0.4, box: box(1, 2, 30, 40) }] },
+    1,
+  );
+  const gate = addCapture(queue, { name: 'gate.jpg', predictions: [], state: 'held' }, 2);
+  const review = new ReviewService(queue);
+  const emitter = new EventEmitter();
+  const engine: HostedEngine = {
+    queue,
+    review,
+    on: (event, listener) => emitter.on(event, listener),
+    off: (event, listener) => emitter.off(event, listener),
+  };
+  const host = new EngineHost(engine, { engineVersion: 'test', flushIntervalMs: 10 });
+  const ana = client(host);
+  const bo = client(host);
+  await ana.hello();
+  await bo.hello();
+
+  const list = await ana.request('review.list', { limit: 10 });
+  assert.equal(list.ok, true, JSON.stringify(list.error));
+  assert.deepEqual(
+    (list.result!['items'] as { fileId: number }[]).map((i) => i.fileId),
+    [gate, street],
+  );
+
+  const sha256 = queue.get(street)!.sha256!;
+  const mine = {
+    id: randomUUID(),
+    fileId: street,
+    sha256,
+    reviewer: 'ana',
+    objects: [{ label: 'car', box: box(1, 2, 30, 40), from: 0 }],
+    createdAt: Date.now(),
+  };
+  const first = await ana.request('corrections.submit', { corrections: [mine] });
+  const again = await ana.request('corrections.submit', { corrections: [mine] });
+  assert.equal((first.result!['outcomes'] as { status: string }[])[0]?.status, 'stored');
+  assert.equal((again.result!['outcomes'] as { status: string }[])[0]?.status, 'duplicate');
+  await bo.request('corrections.submit', {
+    corrections: [
+      {
+        ...mine,
+        id: randomUUID(),
+        reviewer: 'bo',
+        objects: [{ label: 'van', from: 0, box: box(1, 2, 30, 40) }],
+      },
+    ],
+  });
+  const changes = bo.events('corrections.changed').map((e) => e.payload);
+  assert.deepEqual(changes.at(-1), {
+    fileIds: [street],
+    states: [{ fileId: street, reviewState: 'conflict' }],
+  });
+  const item = await ana.request('review.item', { fileId: street });
+  const detail = item.result!['item'] as { reviewState: string; current: { reviewer: string }[] };
+  assert.equal(detail.reviewState, 'conflict');
+  assert.deepEqual(
+    detail.current.map((c) => c.reviewer),
+    ['ana', 'bo'],
+  );
+
+  const bad = await ana.request('corrections.submit', { corrections: [{ ...mine, id: 'not-a-uuid' }] });
+  assert.equal(bad.ok, false, 'the contract refuses a correction id that is not a UUID');
+
+  // No site config in this host: the key comes from nowhere, so upload is refused; drop works.
+  const up = await ana.request('review.decideHeld', { fileId: gate, decision: 'upload', reviewer: 'ana' });
+  assert.equal(up.result!['status'], 'refused');
+  const drop = await ana.request('review.decideHeld', { fileId: gate, decision: 'drop', reviewer: 'ana' });
+  assert.deepEqual(drop.result, { fileId: gate, status: 'decided', state: 'skipped' });
+
+  const agreement = await ana.request('review.agreement', { from: 0, to: Date.now() + 1000, bucket: 'day' });
+  const buckets = agreement.result!['buckets'] as { label: string; agreed: number; changed: number }[];
+  assert.deepEqual(
+    buckets.map((b) => [b.label, b.agreed, b.changed]),
+    [['car', 1, 1]],
+  );
+  const exported = await ana.request('review.export', { run: true });
+  assert.deepEqual(exported.result, { status: null }, 'no site config: nothing to export to');
+  host.close();
+  queue.close();
+});
