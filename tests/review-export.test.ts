@@ -157,4 +157,22 @@ describe('review export to a share', () => {
     assert.equal(review.exportStatus()?.pending, 1);
     queue.close();
   });
+
+  test('review.destination must name a destination: the config is refused with the names to use', async () => {
+    const site = await makeSite(
+      ({ captures, dataDir }) => `
+site: plant7
+dataDir: ${dataDir}
+folders: [{ id: cam, path: ${captures} }]
+rules: [{ name: frames, when: { extension: jpg }, action: hold }]
+destinations: [{ name: training, type: filesystem, path: ${join(dataDir, '..', 'share')} }]
+review: { destination: trainign, threshold: 0.5 }
+`,
+    );
+    sites.push(site);
+    await assert.rejects(
+      loadConfig(site.configPath),
+      /\/review\/destination: "trainign" is not a destination\..*"training"/s,
+    );
+  });
 });

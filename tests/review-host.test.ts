@@ -33,7 +33,7 @@ function client(host: EngineHost) {
       await session.receive(JSON.stringify({ type: 'request', id: n, method, params }));
       const reply = received.findLast((m) => m['type'] === 'reply' && m['id'] === n) as {
         ok: boolean;
-        result?: Record<string, unknown> & { [k: string]: never };
+        result?: Record<string, unknown>;
         error?: { message: string };
       };
       assert.ok(reply, `no reply to ${method}`);

@@ -174,7 +174,10 @@ function folderSink(root: string, owner: string): ExportSink {
       const path = pathForKey(root, key);
       try {
         const temp = await writeTemp(path, chunks);
-        await rename(temp, path);
+        await rename(temp, path).catch(async (err: unknown) => {
+          await rm(temp, { force: true });
+          throw err;
+        });
         await syncFolder(path);
       } catch (err) {
         throw err instanceof UploadError ? err : destinationFsError(err, `writing ${path}`);
