@@ -258,8 +258,13 @@ describe('query plans use the indexes (EXPLAIN QUERY PLAN on the same database)'
     ],
     ['state', { states: ['held'] }, /SEARCH c USING COVERING INDEX catalog_by_state \(state=\?/],
     [
-      'device (its folders)',
+      'device (half the files: a scan by time reads fewer rows than sorting them)',
       { devices: ['gate-1'] },
+      /SEARCH c USING (COVERING )?INDEX catalog_by_time \(captured_at<\?\)/,
+    ],
+    [
+      'device and one of its folders',
+      { devices: ['gate-1'], folders: ['cam-a'] },
       /SEARCH c USING COVERING INDEX catalog_by_folder \(folder_id=\?/,
     ],
     [
@@ -267,7 +272,12 @@ describe('query plans use the indexes (EXPLAIN QUERY PLAN on the same database)'
       { from: T0, to: T0 + HOUR },
       /SEARCH c USING COVERING INDEX catalog_by_time \(captured_at>\? AND captured_at<\?\)/,
     ],
-    ['text', { text: 'dock' }, /SCAN x VIRTUAL TABLE INDEX \d+:M/],
+    ['rare text (a file name): its matches', { text: 'frame_00012' }, /SCAN x VIRTUAL TABLE INDEX \d+:M/],
+    [
+      'common text (a seventh of the files): by time, text checked',
+      { text: 'dock' },
+      /SEARCH c USING (COVERING )?INDEX catalog_by_time/,
+    ],
     [
       'combined',
       { label: 'car', tags: ['pii:'], folders: ['cam-a'], text: 'yard', from: T0 },

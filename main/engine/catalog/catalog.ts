@@ -111,6 +111,12 @@ export class Catalog {
       stateCount: (state) =>
         Number(this.reader.select('SELECT n FROM state_counts WHERE state = ?', state)[0]?.n ?? 0),
       correctedCount: () => this.correctedCount(),
+      textCount: (query) =>
+        Number(
+          this.reader.select('SELECT count(*) AS n FROM catalog_text WHERE catalog_text MATCH ?', query)[0]
+            ?.n ?? 0,
+        ),
+      total: () => Number(this.reader.select('SELECT sum(n) AS n FROM state_counts')[0]?.n ?? 0),
       foldersOf: (device) => [...devices].filter(([, name]) => name === device).map(([folder]) => folder),
     };
   }

@@ -8,6 +8,10 @@ export interface PlanContext {
   /** Files per facet value (catalog_counts, kept by triggers): picks the most selective index. */
   count(kind: 'label' | 'tag' | 'type' | 'folder', value: string): number;
   stateCount(state: FileState): number;
+  /** Files in the catalog. */
+  total(): number;
+  /** Files whose words match this FTS5 query. */
+  textCount(query: string): number;
   /** Files with at least one correction; undefined when the review tables do not exist. */
   correctedCount(): number | undefined;
   /** Folder ids of each device name in the site config. */
@@ -254,32 +258,43 @@ function chooseDriver(normal: Normal, filter: CatalogFilter, ctx: PlanContext): 
       covers: new Set(['corrected']),
     });
   }
-  // Text alone: its matches, sorted (a scan by time would probe the text index for every file).
-  if (normal.text !== undefined && candidates.length === 0) {
-    return {
+  // Text: its matches, sorted; or, when it matches many files, a check on a scan by time.
+  if (normal.text !== undefined) {
+    candidates.push({
       from: 'catalog_text x CROSS JOIN catalog c ON c.file_id = x.rowid',
       alias: 'c',
       where: ['catalog_text MATCH ?'],
       params: [normal.text],
       ordered: false,
-      count: Number.POSITIVE_INFINITY,
+      count: ctx.textCount(normal.text),
       covers: new Set(['text']),
-    };
+    });
   }
-  // The fewest rows to read wins; at equal counts an ordered index (no sort) does.
-  candidates.sort((a, b) => a.count - b.count || Number(b.ordered) - Number(a.ordered));
-  return (
-    candidates[0] ?? {
-      from: `${CATALOG} INDEXED BY catalog_by_time`,
-      alias: 'c',
-      where: [],
-      params: [],
-      ordered: true,
-      count: Number.POSITIVE_INFINITY,
-      covers: new Set(),
-    }
-  );
+  const byTime: Driver = {
+    from: `${CATALOG} INDEXED BY catalog_by_time`,
+    alias: 'c',
+    where: [],
+    params: [],
+    ordered: true,
+    count: ctx.total(),
+    covers: new Set(),
+  };
+  if (candidates.length === 0) return byTime;
+  // Rows read for a page, taking the most selective filter's share as the whole filter's: an ordered
+  // index reads until the page is full, an unordered one reads and sorts all its rows, a scan by time
+  // reads total / matches rows per match. The cheapest wins (a device with most folders: the scan).
+  const fewest = Math.max(1, Math.min(...candidates.map((c) => c.count)));
+  const cost = (d: Driver) =>
+    d === byTime
+      ? Math.min(d.count, (PAGE_ESTIMATE * d.count) / fewest)
+      : d.ordered
+        ? Math.min(d.count, (PAGE_ESTIMATE * d.count) / fewest)
+        : 2 * d.count;
+  return [...candidates, byTime].reduce((best, d) => (cost(d) < cost(best) ? d : best));
 }
+
+/** The page size costs are estimated for (searches ask for 50 by default). */
+const PAGE_ESTIMATE = 50;
 
 function sum(values: readonly string[], of: (value: string) => number): number {
   return values.reduce((total, value) => total + of(value), 0);

@@ -118,7 +118,6 @@ CREATE INDEX IF NOT EXISTS catalog_by_time ON catalog(captured_at, file_id);
 CREATE INDEX IF NOT EXISTS catalog_by_folder ON catalog(folder_id, captured_at, file_id);
 CREATE INDEX IF NOT EXISTS catalog_by_type ON catalog(content_type, captured_at, file_id);
 CREATE INDEX IF NOT EXISTS catalog_by_state ON catalog(state, captured_at, file_id);
-CREATE INDEX IF NOT EXISTS catalog_by_size ON catalog(size, captured_at, file_id);
 -- One row per (file, predicted class) with that class's best score.
 CREATE TABLE IF NOT EXISTS catalog_labels (
   label TEXT NOT NULL, captured_at INTEGER NOT NULL, file_id INTEGER NOT NULL, score REAL,
