@@ -185,7 +185,7 @@ describe('predictions', () => {
         { label: 'Person', score: 0.6 },
       ]),
     );
-    assert.equal(decision.reason, 'Uploaded: Person detected with score 0.6, within 0.1 of 0.5 (rule r)');
+    assert.equal(decision.reason, 'To upload: Person detected with score 0.6, within 0.1 of 0.5 (rule r)');
     expectMiss(
       { prediction: uncertain },
       frame([

@@ -128,7 +128,7 @@ describe('deciding', () => {
     );
     assert.equal(
       decision.reason,
-      'Uploaded: person detected with score 0.52, within 0.1 of 0.5 (rule uncertain-people)',
+      'To upload: person detected with score 0.52, within 0.1 of 0.5 (rule uncertain-people)',
     );
     assert.equal(decision.priority, 10);
   });

@@ -22,9 +22,11 @@ import { forwardReviewEvents, reviewHandlers } from './handlers/review.ts';
 import { rulesHandlers } from './handlers/rules.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { type Handler, type HandlerMap, type HostContext, RequestFailed } from './handlers/types.ts';
+import { uploadsHandlers } from './handlers/uploads.ts';
 import { type HostedEngine, statusEvents } from './hosted-engine.ts';
 import { SiteControl } from './site-control.ts';
 import { ThroughputSeries } from './throughput.ts';
+import { ProgressFeed } from './upload-progress.ts';
 
 /** One connected UI, whatever carries its messages (a MessagePort, a WebSocket, a test). */
 export interface HostConnection {
@@ -57,6 +59,7 @@ const HANDLERS: HandlerMap<RequestName> = {
   ...activityHandlers,
   ...catalogHandlers,
   ...settingsHandlers,
+  ...uploadsHandlers,
 };
 
 /** Close codes (WebSocket-compatible) the host uses when it ends a session. */
@@ -75,9 +78,17 @@ export class EngineHost {
   private readonly stopReviewEvents: () => void;
   private throughputTimer: NodeJS.Timeout | undefined;
   private readonly status: ReturnType<typeof statusEvents>;
-  private readonly onStatus = () => this.context.links?.poke();
+  private readonly progress: ProgressFeed | undefined;
+  /** The operator pause last announced, so a pause from the CLI reaches open UIs too. */
+  private announcedPause: string | undefined;
+  private readonly onStatus = () => {
+    this.context.links?.poke();
+    this.progress?.poke();
+    this.announcePause();
+  };
   private readonly onChange = (changes: QueueChange[]) => {
     this.coalescer.add(changes);
+    this.progress?.poke();
     // Uploads move delivery counts: the connectivity event carries them (coalesced, only on change).
     this.context.links?.poke();
     if (this.context.throughput.record(changes)) {
@@ -107,6 +118,14 @@ export class EngineHost {
       liveBandwidth: new Map(),
       broadcast: (name, payload) => this.broadcast(name, payload),
     };
+    const { destinationStatuses } = engine;
+    this.progress = destinationStatuses
+      ? new ProgressFeed(
+          () => destinationStatuses.call(engine),
+          (progress) => this.broadcast('upload.progress', progress),
+        )
+      : undefined;
+    this.announcedPause = JSON.stringify(engine.uploadsPaused?.() ?? null);
     this.status = statusEvents(engine);
     this.status?.on(this.onStatus);
     this.coalescer = new ChangeCoalescer(this.options.flushIntervalMs, (changes, lastSeq) => {
@@ -183,6 +202,14 @@ export class EngineHost {
     }
   }
 
+  private announcePause(): void {
+    const pause = this.engine.uploadsPaused?.();
+    const now = JSON.stringify(pause ?? null);
+    if (now === this.announcedPause) return;
+    this.announcedPause = now;
+    this.broadcast('uploads.paused', { paused: pause ? { at: pause.at, by: pause.by } : null });
+  }
+
   broadcast<N extends EventName>(name: N, payload: EventPayload<N>): void {
     const text = encodeEvent(name, payload);
     for (const connection of this.sessions) connection.send(text);
@@ -197,6 +224,7 @@ export class EngineHost {
     this.stopReviewEvents();
     this.status?.off(this.onStatus);
     this.context.links?.stop();
+    this.progress?.stop();
     this.coalescer.stop();
     clearTimeout(this.throughputTimer);
     this.sessions.clear();

@@ -3,6 +3,7 @@ import type { CaptureQueue } from '../engine/queue/queue.ts';
 import type { QueueChange } from '../engine/queue/types.ts';
 import type { ReviewService } from '../engine/review/index.ts';
 import type { CompiledRules } from '../engine/rules/index.ts';
+import type { OperatorPause } from '../engine/runtime-requests.ts';
 import type { DestinationStatus } from '../engine/upload/fan-out.ts';
 
 /**
@@ -35,6 +36,10 @@ export interface HostedEngine {
   applyRules?(rules: CompiledRules): void;
   /** Every destination's link, limits and counts (CaptureEngine.destinationStatuses). */
   destinationStatuses?(): DestinationStatus[];
+  /** Operator pause of all uploads (CaptureEngine.pauseUploads / resumeUploads / uploadsPaused). */
+  pauseUploads?(by: string): OperatorPause;
+  resumeUploads?(by: string): void;
+  uploadsPaused?(): OperatorPause | undefined;
   /** Changes the site's bandwidth limit, or one destination's, at run time. */
   setBandwidth?(spec: string, destination?: string): void;
   on(event: 'change', listener: (changes: QueueChange[]) => void): unknown;

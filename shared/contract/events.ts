@@ -1,5 +1,4 @@
 import * as v from 'valibot';
-import { REVIEW_EVENTS } from './review.ts';
 import { datasetExportEventSchema } from './catalog.ts';
 import {
   destinationLinkSchema,
@@ -8,6 +7,8 @@ import {
   queueCountsSchema,
   seqSchema,
 } from './domain.ts';
+import { REVIEW_EVENTS } from './review.ts';
+import { UPLOADS_EVENTS } from './uploads.ts';
 import { throughputSchema } from './views.ts';
 
 /**
@@ -16,6 +17,7 @@ import { throughputSchema } from './views.ts';
  */
 export const EVENTS = {
   ...REVIEW_EVENTS,
+  ...UPLOADS_EVENTS,
   'datasets.export': datasetExportEventSchema,
   'queue.changed': v.object({ changes: v.array(queueChangeSchema), lastSeq: seqSchema }),
   'queue.counts': v.object({ counts: queueCountsSchema }),

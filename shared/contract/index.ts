@@ -9,4 +9,5 @@ export * from './requests.ts';
 export * from './result.ts';
 export * from './review.ts';
 export * from './settings.ts';
+export * from './uploads.ts';
 export * from './views.ts';

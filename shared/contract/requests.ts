@@ -1,5 +1,4 @@
 import * as v from 'valibot';
-import { REVIEW_REQUESTS } from './review.ts';
 import {
   catalogFacetsSchema,
   catalogFilterSchema,
@@ -19,6 +18,7 @@ import {
   queueCountsSchema,
   seqSchema,
 } from './domain.ts';
+import { REVIEW_REQUESTS } from './review.ts';
 import {
   bandwidthCheckSchema,
   bandwidthSavedSchema,
@@ -27,6 +27,7 @@ import {
   destinationDraftSchema,
   siteSettingsSchema,
 } from './settings.ts';
+import { UPLOADS_REQUESTS } from './uploads.ts';
 import {
   ACTIVITY_KINDS,
   activityPageSchema,
@@ -51,6 +52,7 @@ const changedCount = v.object({ changed: v.pipe(v.number(), v.integer(), v.minVa
 
 export const REQUESTS = {
   ...REVIEW_REQUESTS,
+  ...UPLOADS_REQUESTS,
   'catalog.search': { params: catalogSearchParamsSchema, result: catalogPageSchema },
   'catalog.facets': { params: v.strictObject({ filter: catalogFilterSchema }), result: catalogFacetsSchema },
   'datasets.save': { params: datasetSaveParamsSchema, result: v.object({ dataset: datasetSchema }) },

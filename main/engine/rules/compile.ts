@@ -32,7 +32,8 @@ interface CompiledRule {
 
 const DEFAULT_RULE_NAME = '(default)';
 const ACTION_WORDS: Record<RuleAction, string> = {
-  upload: 'Uploaded',
+  // Said when the file is decided, long before it is uploaded.
+  upload: 'To upload',
   skip: 'Skipped',
   quarantine: 'Quarantined',
   hold: 'Held for review',

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useConnection } from '../state/engine-context.ts';
 import { useSite } from '../state/use-site.ts';
+import { useUploadsControl } from '../state/use-uploads.ts';
 import { ActivityView } from '../views/ActivityView.tsx';
 import { QueuesView } from '../views/QueuesView.tsx';
 import { RulesView } from '../views/RulesView.tsx';
@@ -9,6 +10,7 @@ import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { DestinationBanners } from './DestinationBanners.tsx';
 import { DemoBanner } from './SiteBadge.tsx';
 import { type Theme, ThemeToggle, useTheme } from './theme.ts';
+import { PauseButton, PausedBanner } from './UploadsPause.tsx';
 
 /** The operator's views, in navigation order (Alt+1 … Alt+4). */
 export const VIEWS = [
@@ -29,6 +31,7 @@ export function App() {
   const site = useSite();
   const [view, setView] = useState<ViewId>(viewFromHash);
   const [theme, setTheme] = useTheme();
+  const uploads = useUploadsControl();
 
   // The URL names the view (#/rules), so a reload or a bookmark lands where the operator was.
   useEffect(() => {
@@ -80,11 +83,13 @@ export function App() {
           ))}
         </nav>
         <span className="spacer" />
+        {connection.kind === 'connected' ? <PauseButton control={uploads} /> : null}
         <span className={`link-dot ${connection.kind}`} aria-hidden="true" />
         <span className="muted">{engineVersion ? `engine ${engineVersion}` : connection.kind}</span>
         <ThemeToggle theme={theme} onChange={(next: Theme) => setTheme(next)} />
       </header>
       <ConnectionBanner />
+      {connection.kind === 'connected' ? <PausedBanner control={uploads} /> : null}
       {connection.kind === 'connected' ? <DestinationBanners /> : null}
       {site?.demo ? <DemoBanner site={site} /> : null}
       {view === 'queues' ? <QueuesView theme={theme} /> : null}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { FileDetail as Detail, QueueChangeMessage } from '../../../shared/contract/index.ts';
 import { useEngine } from '../state/engine-context.ts';
+import type { ProgressItem } from '../state/use-uploads.ts';
 import { FileActions } from './FileActions.tsx';
 import { formatBytes, formatTime, stateLabel } from './format.ts';
 
@@ -10,7 +11,7 @@ interface Loaded {
 }
 
 /** Everything about one file: where it is, what inspection found, which rule decided and why, its history. */
-export function FileDetail({ id }: { id: number }) {
+export function FileDetail({ id, progress }: { id: number; progress?: readonly ProgressItem[] | undefined }) {
   const client = useEngine();
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<string>();
@@ -46,6 +47,20 @@ export function FileDetail({ id }: { id: number }) {
       {file.reason ? <p className="why">{file.reason}</p> : null}
       <FileActions file={file} />
       {file.lastError ? <p className="last-error">Last error: {file.lastError}</p> : null}
+      {progress?.length ? (
+        <ul className="upload-progress" aria-label="Upload progress">
+          {progress.map((item) => (
+            <li key={item.destination}>
+              Uploading to <strong>{item.destination}</strong>: {formatBytes(item.sentBytes)} of{' '}
+              {formatBytes(item.totalBytes)} (
+              {Math.floor((item.sentBytes / Math.max(1, item.totalBytes)) * 100)} %)
+              <span className="progress">
+                <span style={{ width: `${(item.sentBytes / Math.max(1, item.totalBytes)) * 100}%` }} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <dl className="facts">
         <dt>Path</dt>
         <dd className="mono">{file.absPath}</dd>

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { type KeyboardEvent, memo, useEffect, useRef } from 'react';
 import type { FileSummary } from '../../../shared/contract/index.ts';
 import type { LoadedList } from '../state/queue-list.ts';
+import type { ProgressItem } from '../state/use-uploads.ts';
 import { formatAgo, formatBytes, stateLabel } from './format.ts';
 
 const ROW_HEIGHT = 52;
@@ -12,13 +13,15 @@ interface Props {
   emptyText: string;
   onSelect(id: number): void;
   onNeedMore(): void;
+  /** Bytes sent per upload in flight, by file id (from `upload.progress`). */
+  progress?: ReadonlyMap<number, readonly ProgressItem[]>;
 }
 
 /**
  * A virtualized list: only the rows on screen exist in the DOM, so 100,000 queued files scroll as
  * smoothly as ten. The row after the last loaded one asks for the next page.
  */
-export function QueueList({ list, selectedId, emptyText, onSelect, onNeedMore }: Props) {
+export function QueueList({ list, selectedId, emptyText, onSelect, onNeedMore, progress }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const more = !list.complete && list.nextCursor !== undefined;
   const virtualizer = useVirtualizer({
@@ -83,6 +86,7 @@ export function QueueList({ list, selectedId, emptyText, onSelect, onNeedMore }:
               start={row.start}
               selected={item.id === selectedId}
               onSelect={onSelect}
+              sent={sentFraction(progress?.get(item.id))}
             />
           );
         })}
@@ -103,18 +107,26 @@ function rowStyle(start: number) {
   } as const;
 }
 
+/** Share of the file's bytes sent, over every destination it is going to (undefined: not uploading). */
+function sentFraction(items: readonly ProgressItem[] | undefined): number | undefined {
+  if (!items?.length) return undefined;
+  const total = items.reduce((sum, item) => sum + item.totalBytes, 0);
+  return total > 0 ? items.reduce((sum, item) => sum + item.sentBytes, 0) / total : 0;
+}
+
 interface RowProps {
   item: FileSummary;
   start: number;
   selected: boolean;
   onSelect(id: number): void;
+  sent: number | undefined;
 }
 
 /**
  * One file. Memoized: a scroll frame renders the list, but only the rows that came into view render;
  * the rows already on screen keep their item, position and selection, so React skips them.
  */
-const Row = memo(function Row({ item, start, selected, onSelect }: RowProps) {
+const Row = memo(function Row({ item, start, selected, onSelect, sent }: RowProps) {
   return (
     // The listbox owns the keyboard (arrows move the selection, aria-activedescendant names it).
     // biome-ignore lint/a11y/useKeyWithClickEvents: keys are handled once, on the listbox
@@ -139,6 +151,18 @@ const Row = memo(function Row({ item, start, selected, onSelect }: RowProps) {
         <span>{formatAgo(item.stateChangedAt)}</span>
         {item.reason ? <span className="row-reason">{item.reason}</span> : null}
       </div>
+      {sent !== undefined ? (
+        <span
+          className="row-progress"
+          role="progressbar"
+          aria-label={`${item.relPath} uploading`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(sent * 100)}
+        >
+          <span style={{ width: `${(sent * 100).toFixed(1)}%` }} />
+        </span>
+      ) : null}
     </div>
   );
 });

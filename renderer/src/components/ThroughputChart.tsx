@@ -8,6 +8,11 @@ import { formatBytes, formatCount } from './format.ts';
 const HEIGHT = 120;
 
 /** A theme colour as the canvas needs it: the variables hold light-dark(…), resolved only on an element. */
+function prefersDark(): boolean {
+  const chosen = document.documentElement.dataset['theme'];
+  return chosen ? chosen === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
+}
+
 function cssVar(name: string, fallback: string, alpha = 1): string {
   const probe = document.createElement('span');
   probe.style.color = `var(${name}, ${fallback})`;
@@ -15,7 +20,9 @@ function cssVar(name: string, fallback: string, alpha = 1): string {
   document.body.append(probe);
   const resolved = getComputedStyle(probe).color;
   probe.remove();
-  const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(resolved);
+  // A colour written as light-dark(a, b) can come back unresolved: pick the half the theme uses.
+  const colours = [...resolved.matchAll(/rgba?\((\d+),\s*(\d+),\s*(\d+)/g)];
+  const rgb = colours.length > 1 && prefersDark() ? colours[1] : colours[0];
   return rgb ? `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})` : fallback;
 }
 
@@ -58,7 +65,15 @@ export function ThroughputChart({ theme }: { theme: string }) {
           mib: { range: (_u, _min, max) => [0, Math.max(max, 1)] },
         },
         axes: [
-          { ...axis, space: 60 },
+          {
+            ...axis,
+            space: 60,
+            // 24-hour clock, as everywhere else in the UI (uPlot's default is 12-hour with am/pm).
+            values: (_u: uPlot, splits: number[]) =>
+              splits.map((at) =>
+                new Date(at * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }),
+              ),
+          },
           { ...axis, scale: 'files', label: 'files/min', labelSize: 16, size: 44 },
           {
             ...axis,

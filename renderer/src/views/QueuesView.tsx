@@ -7,6 +7,7 @@ import { ThroughputChart } from '../components/ThroughputChart.tsx';
 import { QUEUE_TABS, type QueueTab } from '../state/tabs.ts';
 import { useCounts } from '../state/use-counts.ts';
 import { useQueueTab } from '../state/use-queue-tab.ts';
+import { useUploadProgress } from '../state/use-uploads.ts';
 
 /** Live queue tabs, the files in the chosen tab, the selected file's story, and the upload rate. */
 export function QueuesView({ theme, chart = true }: { theme: string; chart?: boolean }) {
@@ -14,6 +15,7 @@ export function QueuesView({ theme, chart = true }: { theme: string; chart?: boo
   const [tab, setTab] = useState<QueueTab>(QUEUE_TABS[0] as QueueTab);
   const [selectedId, setSelectedId] = useState<number>();
   const view = useQueueTab(tab);
+  const progress = useUploadProgress();
 
   const selectTab = useCallback((next: QueueTab) => {
     setTab(next);
@@ -38,11 +40,12 @@ export function QueuesView({ theme, chart = true }: { theme: string; chart?: boo
             emptyText={tab.empty}
             onSelect={setSelectedId}
             onNeedMore={view.loadMore}
+            progress={progress}
           />
         </section>
         <section className="detail-pane">
           {selectedId !== undefined ? (
-            <FileDetail key={selectedId} id={selectedId} />
+            <FileDetail key={selectedId} id={selectedId} progress={progress.get(selectedId)} />
           ) : (
             <p className="empty">Select a file to see why it is where it is.</p>
           )}
