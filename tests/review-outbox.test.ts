@@ -1,0 +1,306 @@
+/**
+ * The review outbox (renderer/src/review/outbox.ts) on fake-indexeddb in Node, syncing through the
+ * renderer's real EngineClient to a real EngineHost over an in-process transport, with a real queue
+ * and ReviewService: records survive a reload, a lost connection holds them and a reconnect sends
+ * them, a lost answer re-sends without duplicates, refusals are final, two reviewers' conflict surfaces.
+ */
+import 'fake-indexeddb/auto';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, test } from 'vitest';
+import { CaptureQueue } from '../main/engine/queue/queue.ts';
+import { ReviewService } from '../main/engine/review/index.ts';
+import { EngineHost } from '../main/host/engine-host.ts';
+import type { HostedEngine } from '../main/host/hosted-engine.ts';
+import { type ConnectTransport, EngineClient } from '../renderer/src/contract/client.ts';
+import { Outbox, OutboxDb } from '../renderer/src/review/outbox.ts';
+import { addCapture, box } from './support/review-fixture.ts';
+
+const dir = await mkdtemp(join(tmpdir(), 'edge-review-outbox-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** The engine side: a real queue with predicted captures, the review service and the host. */
+function engineWith(captures: number) {
+  const queue = new CaptureQueue(join(dir, `queue-${Math.random().toString(36).slice(2)}.db`));
+  const ids: number[] = [];
+  for (let i = 0; i < captures; i++)
+    ids.push(
+      addCapture(
+        queue,
+        {
+          name: `frame-${i}.jpg`,
+          predictions: [
+            { label: 'car', score: 0.4 + i / 100, box: box(10, 20, 100, 50) },
+            { label: 'person', score: 0.9, box: box(300, 100, 40, 120) },
+          ],
+          modelVersion: 'det-1',
+        },
+        i + 1,
+      ),
+    );
+  const review = new ReviewService(queue);
+  const emitter = new EventEmitter();
+  const engine: HostedEngine = {
+    queue,
+    review,
+    on: (event, listener) => emitter.on(event, listener),
+    off: (event, listener) => emitter.off(event, listener),
+  };
+  const host = new EngineHost(engine, { engineVersion: 'test', flushIntervalMs: 10 });
+  return { queue, review, host, ids, sha: (id: number) => queue.get(id)!.sha256! };
+}
+
+/**
+ * An in-process link to the host that can be cut: while down, connecting fails at once; `dropAnswers`
+ * swallows the host's replies (the request is carried out, the answer lost on the way back).
+ */
+function link(host: EngineHost) {
+  const control = { up: true, dropAnswers: false, closeAll: () => {} };
+  const open = new Set<() => void>();
+  control.closeAll = () => {
+    for (const close of [...open]) close();
+  };
+  const connect: ConnectTransport = (handlers) => {
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      open.delete(close);
+      session.closed();
+      queueMicrotask(() => handlers.onClose('link cut'));
+    };
+    const session = host.open({
+      send: (text) => {
+        if (closed) return;
+        if (control.dropAnswers && text.includes('"type":"reply"')) return;
+        queueMicrotask(() => !closed && handlers.onMessage(text));
+      },
+      close: () => close(),
+    });
+    if (!control.up) {
+      closed = true;
+      queueMicrotask(() => handlers.onClose('engine not reachable'));
+    } else {
+      open.add(close);
+      queueMicrotask(() => handlers.onOpen());
+    }
+    return { send: (text) => !closed && void session.receive(text), close };
+  };
+  return { control, connect };
+}
+
+/** The outbox wired to a client as the Review view wires it: submit while connected, hold while not. */
+function wire(outbox: Outbox, client: EngineClient) {
+  return client.onState((state) => {
+    outbox.connect(
+      state.kind === 'connected'
+        ? async (corrections) => (await client.request('corrections.submit', { corrections })).outcomes
+        : null,
+    );
+  });
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const FAST = { backoffMs: [20, 40, 80] };
+
+test('drafts and committed records survive a reload (a new Dexie instance on the same database)', async () => {
+  const name = 'outbox-reload';
+  const first = new Outbox(new OutboxDb(name), FAST);
+  const sha256 = 'a'.repeat(64);
+  const draft = await first.saveDraft({
+    fileId: 7,
+    sha256,
+    reviewer: 'ana',
+    objects: [{ label: 'car', from: 0 }],
+  });
+  const edited = await first.saveDraft({
+    fileId: 7,
+    sha256,
+    reviewer: 'ana',
+    objects: [{ label: 'van', from: 0 }],
+  });
+  assert.equal(edited.id, draft.id, 'a draft keeps its id across edits');
+  const committed = await first.commit({
+    fileId: 8,
+    sha256,
+    reviewer: 'ana',
+    objects: [],
+  });
+  // The renderer crashes: no close, no sync (nothing connected).
+  const second = new Outbox(new OutboxDb(name), FAST);
+  assert.deepEqual(await second.counts(), { unsynced: 1, refused: 0, drafts: 1 });
+  const kept = await second.draftFor(7, 'ana');
+  assert.equal(kept?.id, draft.id);
+  assert.deepEqual(kept?.correction.objects, [{ label: 'van', from: 0 }]);
+  const pending = await second.list('pending');
+  assert.deepEqual(
+    pending.map((r) => [r.id, r.correction.id, r.fileId]),
+    [[committed.id, committed.id, 8]],
+  );
+  assert.match(committed.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  // Undo before sync takes it back.
+  assert.equal(await second.withdraw(committed.id), true);
+  assert.equal((await second.counts()).unsynced, 0);
+  first.close();
+  second.close();
+});
+
+test('a lost connection holds corrections, a reconnect sends them, a lost answer re-sends without duplicates', async () => {
+  const engine = engineWith(12);
+  const { control, connect } = link(engine.host);
+  const client = new EngineClient(connect, 'outbox-test');
+  const outbox = new Outbox(new OutboxDb('outbox-sync'), { ...FAST, batch: 5 });
+  const unwire = wire(outbox, client);
+  client.start();
+  await until(() => client.state.kind === 'connected', 'the first connection');
+
+  // Three reviewed while connected.
+  const submitted: string[] = [];
+  const review = async (i: number, label = 'car') => {
+    const fileId = engine.ids[i]!;
+    const record = await outbox.commit({
+      fileId,
+      sha256: engine.sha(fileId),
+      reviewer: 'ana',
+      objects: [
+        { label, box: box(10, 20, 100, 50), from: 0 },
+        { label: 'person', box: box(300, 100, 40, 120), from: 1 },
+      ],
+    });
+    submitted.push(record.id);
+    return record;
+  };
+  for (let i = 0; i < 3; i++) await review(i);
+  await until(async () => (await outbox.counts()).unsynced === 0, 'the first three to sync');
+
+  // The engine goes out of reach: the next five wait in the outbox, nothing is lost.
+  control.up = false;
+  control.closeAll();
+  await until(() => client.state.kind === 'disconnected', 'the disconnect');
+  for (let i = 3; i < 8; i++) await review(i, 'van');
+  assert.equal((await outbox.counts()).unsynced, 5);
+  assert.equal(outbox.state.sending, false);
+
+  // Back: the client reconnects by itself and the outbox empties.
+  control.up = true;
+  await until(async () => (await outbox.counts()).unsynced === 0, 'the held five to sync', 20_000);
+
+  // An answer lost on the way back: the engine stored them, the outbox still holds them…
+  control.up = false;
+  control.closeAll();
+  await until(() => client.state.kind === 'disconnected', 'the second disconnect');
+  for (let i = 8; i < 12; i++) await review(i, 'truck');
+  control.dropAnswers = true;
+  control.up = true;
+  await until(() => outbox.state.sending, 'the batch to be on its way', 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  control.closeAll(); // the request fails with the connection: sent again after the reconnect
+  control.dropAnswers = false;
+  await until(async () => (await outbox.counts()).unsynced === 0, 'the re-send', 20_000);
+  const answers = (await outbox.list('synced')).filter((r) => r.fileId >= engine.ids[8]!);
+  assert.deepEqual(
+    answers.map((r) => r.answer),
+    ['duplicate', 'duplicate', 'duplicate', 'duplicate'],
+    'the engine had them already',
+  );
+
+  // Every correction exactly once in the engine, with the content the reviewer committed.
+  for (const [i, fileId] of engine.ids.entries()) {
+    const stored = engine.review.corrections.forFile(fileId);
+    assert.equal(stored.length, 1, `file ${fileId} has one correction`);
+    assert.equal(stored[0]?.id, submitted[i]);
+    assert.equal(stored[0]?.objects[0]?.label, i < 3 ? 'car' : i < 8 ? 'van' : 'truck');
+    assert.equal(stored[0]?.reviewer, 'ana');
+  }
+  // Undo after sync is refused by the outbox (a new correction is needed).
+  assert.equal(await outbox.withdraw(submitted[0]!), false);
+
+  unwire();
+  client.stop();
+  outbox.close();
+  engine.host.close();
+  engine.queue.close();
+});
+
+test('a refused correction is final and kept with its reason', async () => {
+  const engine = engineWith(1);
+  const { connect } = link(engine.host);
+  const client = new EngineClient(connect, 'outbox-refused');
+  const outbox = new Outbox(new OutboxDb('outbox-refused'), FAST);
+  const unwire = wire(outbox, client);
+  client.start();
+  const fileId = engine.ids[0]!;
+  // The capture changed on disk since the reviewer saw it: another sha256.
+  await outbox.commit({ fileId, sha256: 'f'.repeat(64), reviewer: 'ana', objects: [] });
+  await until(async () => (await outbox.counts()).refused === 1, 'the refusal');
+  const [refused] = await outbox.list('refused');
+  assert.match(refused?.why ?? '', /changed|sha256/i);
+  await outbox.sync();
+  assert.deepEqual(await outbox.counts(), { unsynced: 0, refused: 1, drafts: 0 });
+  assert.equal(engine.review.corrections.forFile(fileId).length, 0);
+  unwire();
+  client.stop();
+  outbox.close();
+  engine.host.close();
+  engine.queue.close();
+});
+
+test('two reviewers disagreeing: both kept, the other reviewer is told, the item shows both sides', async () => {
+  const engine = engineWith(1);
+  const fileId = engine.ids[0]!;
+  const ana = new EngineClient(link(engine.host).connect, 'ana');
+  const bo = new EngineClient(link(engine.host).connect, 'bo');
+  const anaBox = new Outbox(new OutboxDb('outbox-ana'), FAST);
+  const boBox = new Outbox(new OutboxDb('outbox-bo'), FAST);
+  const unwire = [wire(anaBox, ana), wire(boBox, bo)];
+  const seen: { fileId: number; reviewState: string }[] = [];
+  ana.on('corrections.changed', (change) => seen.push(...change.states));
+  ana.start();
+  bo.start();
+  await until(() => ana.state.kind === 'connected' && bo.state.kind === 'connected', 'both connected');
+  const base = { fileId, sha256: engine.sha(fileId) };
+  await anaBox.commit({
+    ...base,
+    reviewer: 'ana',
+    objects: [
+      { label: 'car', box: box(10, 20, 100, 50), from: 0 },
+      { label: 'person', box: box(300, 100, 40, 120), from: 1 },
+    ],
+  });
+  await boBox.commit({
+    ...base,
+    reviewer: 'bo',
+    objects: [{ label: 'forklift', box: box(10, 20, 100, 50), from: 0 }],
+  });
+  await until(
+    async () => (await anaBox.counts()).unsynced + (await boBox.counts()).unsynced === 0,
+    'both to sync',
+  );
+  await until(() => seen.some((s) => s.fileId === fileId && s.reviewState === 'conflict'), 'the event');
+  const { item } = await ana.request('review.item', { fileId });
+  assert.equal(item?.reviewState, 'conflict');
+  assert.deepEqual(
+    item?.current.map((c) => [c.reviewer, c.objects.map((o) => o.label)]),
+    [
+      ['ana', ['car', 'person']],
+      ['bo', ['forklift']],
+    ],
+  );
+  for (const off of unwire) off();
+  ana.stop();
+  bo.stop();
+  anaBox.close();
+  boBox.close();
+  engine.host.close();
+  engine.queue.close();
+});
