@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../main/engine/config/resolve.ts';
@@ -60,7 +60,10 @@ try {
   await rm(root, { recursive: true, force: true });
 }
 process.stdout.write(
-  `\nEdge Capture capture-engine benchmark (${new Date().toISOString()}, node ${process.version})\n`,
+  `\nEdge Capture capture-engine benchmark (${new Date().toISOString()}, node ${process.version}, ` +
+    `durability: ${siteConfig('header').config.durability}, load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})\n`,
 );
 for (const [name, value] of results) process.stdout.write(`${name.padEnd(58)} ${value}\n`);
 
@@ -71,7 +74,7 @@ function siteConfig(name: string, extra: Record<string, unknown> = {}) {
     {
       site: 'bench',
       dataDir,
-      durability: 'full',
+      // The engine's default durability (README's figures are with it); printed with the results.
       folders: [{ id: 'cam', path: captures, completion: 'rename' }],
       reconcileInterval: 0,
       inspect: { pii: { enabled: true } },
@@ -84,6 +87,27 @@ function siteConfig(name: string, extra: Record<string, unknown> = {}) {
     '(bench)',
   );
   return { captures, dataDir, config };
+}
+
+/**
+ * Waits until `count()` reaches `target`. Gives up when it has not moved for `stallMs` (a file the
+ * watcher never saw: with reconcileInterval 0 nothing would pick it up) and reports how many are missing.
+ */
+async function waitFor(label: string, count: () => number, target: number, stallMs = 15_000): Promise<void> {
+  let last = -1;
+  let since = performance.now();
+  for (;;) {
+    const now = count();
+    if (now >= target) return;
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since > stallMs) {
+      report(`${label}: WARNING files never queued`, `${target - now} of ${target} (events lost?)`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function writeFiles(dir: string, count: number): Promise<void> {
@@ -166,6 +190,7 @@ function runWriter(dir: string, count: number, rate: number): Promise<Map<string
 }
 
 async function liveThroughput(): Promise<void> {
+  report('live: load average (1 min) at the start', loadavg()[0]!.toFixed(2));
   process.stderr.write(`live: ${LIVE} files written as fast as possible while the engine runs\n`);
   const { captures, config } = siteConfig('live');
   await mkdir(captures, { recursive: true });
@@ -176,7 +201,7 @@ async function liveThroughput(): Promise<void> {
   const cpu = cpuMeter();
   await runWriter(captures, LIVE, 1_000_000);
   const writeSeconds = (performance.now() - started) / 1000;
-  while (engine.queue.counts().queued < LIVE) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('live', () => engine.queue.counts().queued, LIVE);
   const seconds = (performance.now() - started) / 1000;
   const used = cpu.perFile(LIVE);
   await engine.stop();
@@ -208,6 +233,7 @@ function cpuMeter() {
  * machine next to nothing. With --burst-dirs N they land in N subfolders.
  */
 async function burstThroughput(): Promise<void> {
+  report('burst: load average (1 min) at the start', loadavg()[0]!.toFixed(2));
   process.stderr.write(
     `burst: ${LIVE} written files renamed in as fast as possible (${BURST_DIRS} folder(s))\n`,
   );
@@ -237,7 +263,7 @@ async function burstThroughput(): Promise<void> {
       .on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`renamer exited with ${code}`)))),
   );
   const renameSeconds = (performance.now() - started) / 1000;
-  while (engine.queue.counts().queued < LIVE) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('burst', () => engine.queue.counts().queued, LIVE);
   const seconds = (performance.now() - started) / 1000;
   const used = cpu.perFile(LIVE);
   await engine.stop();
@@ -251,6 +277,7 @@ async function burstThroughput(): Promise<void> {
 }
 
 async function latencyAtRate(): Promise<void> {
+  report('latency: load average (1 min) at the start', loadavg()[0]!.toFixed(2));
   const count = RATE * RATE_SECONDS;
   process.stderr.write(`latency: ${count} files at ${RATE}/s, rename → queued\n`);
   const { captures, config } = siteConfig('latency');
@@ -265,7 +292,7 @@ async function latencyAtRate(): Promise<void> {
   await engine.start();
   await engine.settled();
   const renamedAt = await runWriter(captures, count, RATE);
-  while (queuedAt.size < count) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('latency', () => queuedAt.size, count);
   await engine.stop();
   const latencies: number[] = [];
   for (const [path, at] of renamedAt) {

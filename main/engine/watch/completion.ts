@@ -15,6 +15,13 @@ const TEMP_MEMORY_MS = 120_000;
 const GONE_MEMORY_MS = 2_000;
 /** The same path with the same size and mtime is not handed on twice within this time. */
 const DEDUP_MS = 5_000;
+/**
+ * A file handed on from its raw event is remembered this long (at most LATE_ADD_MAX of them), so
+ * chokidar's own `add`, which can lag seconds behind during a burst, is dropped here rather than
+ * reach the queue.
+ */
+const LATE_ADD_MS = 30_000;
+const LATE_ADD_MAX = 20_000;
 /** Hard caps so a flood of names cannot grow the maps without bound between sweeps. */
 const MAX_REMEMBERED = 100_000;
 const SWEEP_INTERVAL_MS = 10_000;
@@ -48,6 +55,8 @@ export class FolderCompletion {
   readonly #tempSeen = new Map<string, number>();
   /** absPath → what was last handed on, for de-duplication. Oldest first. */
   readonly #recent = new Map<string, { size: number; mtimeMs: number; at: number; via: SeenFile['via'] }>();
+  /** absPath → what was handed on, kept longer than `#recent` for chokidar's late `add`. Oldest first. */
+  readonly #handedOn = new Map<string, { size: number; mtimeMs: number; at: number }>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -61,7 +70,11 @@ export class FolderCompletion {
 
   /** How much is held in memory: for status pages and leak checks. */
   sizes(): { pending: number; tempNames: number; recent: number } {
-    return { pending: this.#pending.size, tempNames: this.#tempSeen.size, recent: this.#recent.size };
+    return {
+      pending: this.#pending.size,
+      tempNames: this.#tempSeen.size,
+      recent: this.#recent.size + this.#handedOn.size,
+    };
   }
 
   /** A temp-named file was created or written: remember the name(s) it will likely be renamed to. */
@@ -102,6 +115,8 @@ export class FolderCompletion {
   /** A non-temp, non-ignored file appeared, changed, or was found by a scan before it was stable. */
   candidate(absPath: string, event: 'add' | 'change' | 'consider', seen?: Stats): void {
     if (this.#closed) return;
+    // chokidar's `add` for a file already handed on from its raw event (watcher.ts, #offerRaw).
+    if (event === 'add' && seen && this.#alreadyHandedOn(absPath, seen)) return;
     const mode = this.#folder.completion;
     if (mode === 'rename' || (mode === 'auto' && this.#takeTemp(absPath))) {
       // chokidar's `add` already carries the stats of a renamed-in file: no second stat needed.
@@ -134,6 +149,7 @@ export class FolderCompletion {
   forget(absPath: string): void {
     this.#dropPending(absPath);
     this.#recent.delete(absPath);
+    this.#handedOn.delete(absPath);
   }
 
   /** Drops remembered temp names and de-duplication entries that are too old to matter. */
@@ -142,6 +158,7 @@ export class FolderCompletion {
     // Expiry times differ (live vs gone temp names), so this map is not in expiry order.
     for (const [key, until] of this.#tempSeen) if (until < now) this.#tempSeen.delete(key);
     dropOlderThan(this.#recent, (r) => now - r.at > DEDUP_MS);
+    dropOlderThan(this.#handedOn, (r) => now - r.at > LATE_ADD_MS);
   }
 
   close(): void {
@@ -151,6 +168,7 @@ export class FolderCompletion {
     this.#pending.clear();
     this.#tempSeen.clear();
     this.#recent.clear();
+    this.#handedOn.clear();
   }
 
   #takeTemp(finalAbs: string): boolean {
@@ -216,12 +234,38 @@ export class FolderCompletion {
     }
   }
 
-  #handOn(absPath: string, stats: Stats, via: SeenFile['via']): void {
+  /** chokidar's `add` shows the file as it was handed on (within LATE_ADD_MS): nothing new to look at. */
+  #alreadyHandedOn(absPath: string, stats: Stats): boolean {
+    const last = this.#handedOn.get(absPath);
+    return (
+      last !== undefined &&
+      last.size === stats.size &&
+      last.mtimeMs === stats.mtimeMs &&
+      this.#now() - last.at <= LATE_ADD_MS
+    );
+  }
+
+  /** Handed on lately with this very size and mtime: nothing new to look at. */
+  #justHandedOn(absPath: string, stats: Stats): boolean {
     const last = this.#recent.get(absPath);
+    return (
+      last !== undefined &&
+      last.size === stats.size &&
+      last.mtimeMs === stats.mtimeMs &&
+      this.#now() - last.at <= DEDUP_MS
+    );
+  }
+
+  #handOn(absPath: string, stats: Stats, via: SeenFile['via']): void {
+    if (this.#justHandedOn(absPath, stats)) return;
     const now = this.#now();
-    if (last && last.size === stats.size && last.mtimeMs === stats.mtimeMs && now - last.at <= DEDUP_MS)
-      return;
     rememberNewest(this.#recent, absPath, { size: stats.size, mtimeMs: stats.mtimeMs, at: now, via });
+    rememberNewest(
+      this.#handedOn,
+      absPath,
+      { size: stats.size, mtimeMs: stats.mtimeMs, at: now },
+      LATE_ADD_MAX,
+    );
     this.#sink.file({
       folderId: this.#folder.id,
       absPath,
@@ -241,10 +285,10 @@ export class FolderCompletion {
 }
 
 /** Re-inserts so the map stays ordered oldest-first, and evicts the oldest past the cap. */
-function rememberNewest<V>(map: Map<string, V>, key: string, value: V): void {
+function rememberNewest<V>(map: Map<string, V>, key: string, value: V, max = MAX_REMEMBERED): void {
   map.delete(key);
   map.set(key, value);
-  if (map.size > MAX_REMEMBERED) {
+  if (map.size > max) {
     const oldest = map.keys().next();
     if (!oldest.done) map.delete(oldest.value);
   }

@@ -1,0 +1,122 @@
+/**
+ * The watcher's raw-event path: a file that appears under its final name is offered from chokidar's
+ * raw (native) event, without waiting for chokidar's own, serialized `add`. Here chokidar's `add`
+ * events are held back (real chokidar, real files; only its emit is intercepted) to show what is
+ * handed on without them, that the completeness rules still hold, and that the late `add`s, once
+ * released, hand on nothing twice.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FSWatcher } from 'chokidar';
+import { afterAll, afterEach, beforeAll, describe, test } from 'vitest';
+import { folderAt, makeTempDir, sleep, waitFor } from './support/fs-helpers.ts';
+import { withWatcher } from './support/watch-recorder.ts';
+
+type EmitWithAll = (this: FSWatcher, event: string, args: unknown[]) => void;
+const proto = FSWatcher.prototype as unknown as { emitWithAll: EmitWithAll };
+const original = proto.emitWithAll;
+const held: { watcher: FSWatcher; args: unknown[] }[] = [];
+let holding = false;
+
+function holdAdds(): void {
+  holding = true;
+}
+/** Lets chokidar's held `add` events through, in order. */
+function releaseAdds(): number {
+  holding = false;
+  const count = held.length;
+  for (const { watcher, args } of held.splice(0)) original.call(watcher, 'add', args);
+  return count;
+}
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let counter = 0;
+async function freshFolder(): Promise<string> {
+  const dir = path.join(tmp.dir, `f${counter++}`);
+  await mkdir(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  tmp = await makeTempDir('watch-raw-test-');
+  proto.emitWithAll = function (this: FSWatcher, event, args) {
+    if (holding && event === 'add') held.push({ watcher: this, args });
+    else original.call(this, event, args);
+  };
+});
+afterEach(() => {
+  holding = false;
+  held.length = 0;
+});
+afterAll(async () => {
+  proto.emitWithAll = original;
+  await tmp.cleanup();
+});
+
+describe('CaptureWatcher raw-event path', () => {
+  test('rename mode: files renamed in are handed on without chokidar’s add, and its late add adds nothing', async () => {
+    const dir = await freshFolder();
+    const staging = path.join(tmp.dir, `staging${counter}`);
+    await mkdir(staging);
+    const names = Array.from({ length: 40 }, (_, i) => `shot${i}.jpg`);
+    for (const name of names) await writeFile(path.join(staging, name), `bytes of ${name}`);
+    await withWatcher([folderAt(dir, { completion: 'rename' })], async (rec) => {
+      holdAdds();
+      for (const name of names) await rename(path.join(staging, name), path.join(dir, name));
+      await waitFor(() => rec.files.length === names.length, 'every renamed file', 10_000);
+      assert.deepEqual(rec.files.map((f) => f.relPath).sort(), [...names].sort());
+      assert.ok(rec.files.every((f) => f.via === 'rename'));
+      const shot0 = rec.files.find((f) => f.relPath === 'shot0.jpg');
+      assert.equal(shot0?.size, 'bytes of shot0.jpg'.length);
+      // chokidar's own adds, whenever they come, find every file already handed on.
+      await waitFor(() => held.length === names.length, "chokidar's adds", 10_000);
+      assert.equal(releaseAdds(), names.length);
+      await sleep(300);
+      assert.equal(rec.files.length, names.length, 'a late add was handed on again');
+    });
+  });
+
+  test('auto mode: a rename from a temp name is complete at once; a file written in place still waits', async () => {
+    const dir = await freshFolder();
+    await withWatcher([folderAt(dir, { completion: 'auto', stableWindowMs: 10_000 })], async (rec) => {
+      holdAdds();
+      await writeFile(path.join(dir, 'direct.jpg'), 'written in place under its final name');
+      const temp = path.join(dir, 'shot.jpg.part');
+      await writeFile(temp, 'jpeg bytes');
+      await rename(temp, path.join(dir, 'shot.jpg'));
+      const seen = await waitFor(() => rec.files[0], 'the renamed file', 5_000);
+      assert.equal(seen.relPath, 'shot.jpg');
+      assert.equal(seen.via, 'rename');
+      assert.equal(seen.size, 'jpeg bytes'.length);
+      await sleep(800);
+      assert.deepEqual(
+        rec.files.map((f) => f.relPath),
+        ['shot.jpg'],
+        'a file written in place was handed on before its stable window',
+      );
+      releaseAdds();
+      await sleep(300);
+      assert.deepEqual(
+        rec.files.map((f) => f.relPath),
+        ['shot.jpg'],
+      );
+    });
+  });
+
+  test('an empty file is not handed on from its raw event (its data may still be on the way)', async () => {
+    const dir = await freshFolder();
+    await withWatcher([folderAt(dir, { completion: 'rename' })], async (rec) => {
+      holdAdds();
+      await (await open(path.join(dir, 'empty.jpg'), 'w')).close();
+      await writeFile(path.join(dir, 'full.jpg'), 'data');
+      await waitFor(() => rec.files.find((f) => f.relPath === 'full.jpg'), 'full.jpg', 5_000);
+      await sleep(300);
+      assert.equal(
+        rec.files.find((f) => f.relPath === 'empty.jpg'),
+        undefined,
+        'an empty file was handed on from its raw event',
+      );
+    });
+  });
+});
