@@ -4,9 +4,9 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'vitest';
-import { OwnerOnlyFileStore } from '../main/electron/credentials/file-store.ts';
 import { type SafeStorageLike, SafeStorageStore } from '../main/electron/credentials/safe-storage-store.ts';
-import { CredentialsError, credentialsEnv } from '../main/electron/credentials/store.ts';
+import { OwnerOnlyFileStore } from '../main/engine/credentials/file-store.ts';
+import { CredentialsError, credentialsEnv } from '../main/engine/credentials/store.ts';
 
 const KEYS = { accessKeyId: 'AKIAEDGECAPTURE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const POSIX = process.platform !== 'win32';

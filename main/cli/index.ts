@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { bandwidthCommand } from './commands/bandwidth.ts';
+import { credentialsCommand } from './commands/credentials.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dryRunCommand } from './commands/dry-run.ts';
 import { explainCommand, listCommand } from './commands/inspect-queue.ts';
@@ -38,6 +39,13 @@ Commands:
                                      Pause all uploads (in-flight ones finish; capture goes on); kept across restarts
   resume    --config FILE | --data-dir DIR
                                      Resume uploads after pause
+  credentials set --config FILE [--destination NAME]
+                                     Store an S3 destination's keys (<dataDir>/credentials.json, mode 600):
+                                     access key id and secret on stdin (two lines, or JSON) or typed at a
+                                     prompt that does not show the secret; never on the command line
+  credentials status --config FILE   Per destination: keys set or not, and from where (never the keys)
+  credentials clear --config FILE --destination NAME
+                                     Remove a destination's stored keys
   validate  --config FILE            Check a config file; exit code 3 when it is invalid
   simulate  --to DIR [--rate 10/s] [--count N] [--duration 30s] [--seed N] [--size 4KiB]
             [--mistakes 0.15] [--truth-dir DIR]
@@ -98,6 +106,7 @@ const COMMANDS: Record<string, (args: CliArgs) => Promise<number>> = {
   bandwidth: bandwidthCommand,
   pause: pauseCommand,
   resume: resumeCommand,
+  credentials: credentialsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -16,11 +16,11 @@ import {
   Tray,
 } from 'electron';
 import { packageVersion } from '../cli/version.ts';
+import { OwnerOnlyFileStore } from '../engine/credentials/file-store.ts';
+import { type CredentialsStore, credentialsEnv, type S3Credentials } from '../engine/credentials/store.ts';
 import { createAppProtocolHandler } from './app-protocol.ts';
 import { IPC } from './channels.ts';
-import { OwnerOnlyFileStore } from './credentials/file-store.ts';
 import { SafeStorageStore } from './credentials/safe-storage-store.ts';
-import { type CredentialsStore, credentialsEnv, type S3Credentials } from './credentials/store.ts';
 import { utilityProcessLauncher } from './electron-launcher.ts';
 import type { HostSite } from './host-service.ts';
 import { restartNotice } from './host-service.ts';

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { readOwnerOnly, removeOwnerOnly, writeOwnerOnly } from './owner-only-file.ts';
+import { readOwnerOnly, removeOwnerOnly, writeOwnerOnly } from '../../engine/credentials/owner-only-file.ts';
 import {
   CredentialsError,
   type CredentialsStatus,
@@ -7,7 +7,7 @@ import {
   parseCredentials,
   type S3Credentials,
   s3CredentialsSchema,
-} from './store.ts';
+} from '../../engine/credentials/store.ts';
 
 /** The part of Electron's `safeStorage` this store uses (narrow, so it is tested without Electron). */
 export interface SafeStorageLike {

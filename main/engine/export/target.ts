@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { DestinationConfig } from '../../../shared/upload-config.ts';
+import { DEFAULT_DESTINATION } from '../queue/delivery-types.ts';
 import { pathForKey } from '../upload/destinations/fs-paths.ts';
 import { createS3Client } from '../upload/destinations/s3-transport.ts';
 
@@ -114,12 +115,21 @@ export function folderExportTarget(root: string): ExportTarget {
 }
 
 /** The export target for a configured destination (none: the local demo store in the data folder). */
-export function exportTargetFor(config: DestinationConfig | undefined, dataDir: string): ExportTarget {
+export function exportTargetFor(
+  config: DestinationConfig | undefined,
+  dataDir: string,
+  /** The destination's name (keys stored for it serve an S3 store without its own); default: the config's. */
+  name?: string,
+): ExportTarget {
   if (config === undefined) return folderExportTarget(join(dataDir, 'local-store'));
   switch (config.type) {
     case 's3':
       return s3ExportTarget(
-        createS3Client(config, { requestTimeoutMs: 120_000, maxSockets: 4 }),
+        createS3Client(config, {
+          requestTimeoutMs: 120_000,
+          maxSockets: 4,
+          storedKeys: { dataDir, destination: name ?? config.name ?? DEFAULT_DESTINATION },
+        }),
         config.bucket,
         config.prefix ?? '',
       );

@@ -40,13 +40,21 @@ export interface SinkContext {
 /** The sink for the review destination: an S3-compatible store, or a folder (share, local store). */
 export function createExportSink(destination: ResolvedDestination, ctx: SinkContext): ExportSink {
   const cfg = destination.config;
-  if (cfg?.type === 's3') return s3Sink(cfg, ctx);
+  if (cfg?.type === 's3') return s3Sink(cfg, destination.name, ctx);
   const root = cfg?.type === 'filesystem' ? cfg.path : (cfg?.path ?? join(ctx.dataDir, 'local-store'));
   return folderSink(resolve(root), resolve(ctx.dataDir));
 }
 
-function s3Sink(cfg: Extract<ResolvedDestination['config'], { type: 's3' }>, ctx: SinkContext): ExportSink {
-  const { client } = createS3Transport(cfg, { requestTimeoutMs: ctx.requestTimeoutMs, maxSockets: 4 });
+function s3Sink(
+  cfg: Extract<ResolvedDestination['config'], { type: 's3' }>,
+  name: string,
+  ctx: SinkContext,
+): ExportSink {
+  const { client } = createS3Transport(cfg, {
+    requestTimeoutMs: ctx.requestTimeoutMs,
+    maxSockets: 4,
+    storedKeys: { dataDir: ctx.dataDir, destination: name },
+  });
   const bucket = cfg.bucket;
   const full = (key: string) => joinKey(cfg.prefix, key);
   const fail = (err: unknown, what: string) =>

@@ -13,6 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { S3DestinationConfig } from '../../../shared/upload-config.ts';
+import type { StoredKeysSource } from '../credentials/provider.ts';
 import { failed, failedButGoOn, type PlannedStep, passed } from './connection-test.ts';
 import { normalizePrefix } from './destinations/object-keys.ts';
 import { httpStatusOf, s3ErrorCode } from './destinations/s3-errors.ts';
@@ -126,7 +127,7 @@ function readCa(path: string): string[] {
  */
 export function s3Steps(
   cfg: S3DestinationConfig,
-  options: { stepTimeoutMs: number },
+  options: { stepTimeoutMs: number; storedKeys?: StoredKeysSource },
 ): { target: string; steps: PlannedStep[]; close(): Promise<void> } {
   const target = describeEndpoint(cfg);
   const url = endpointOf(cfg);
@@ -138,6 +139,7 @@ export function s3Steps(
       requestTimeoutMs: options.stepTimeoutMs,
       maxSockets: 2,
       maxAttempts: 1,
+      ...(options.storedKeys ? { storedKeys: options.storedKeys } : {}),
     }).client;
   } catch (error) {
     setupError = messageOf(error);
@@ -314,7 +316,7 @@ export function s3Steps(
         } catch (error) {
           return failed(
             `no credentials found (${messageOf(error).split('\n')[0]}).`,
-            'Set the access key and secret for this destination (destination.credentials), or a profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the engine.',
+            'Set the access key and secret for this destination (Set credentials…, or edge-capture credentials set), or destination.credentials in the site file, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the engine.',
           );
         }
         try {

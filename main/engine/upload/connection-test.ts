@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { DestinationConfig } from '../../../shared/upload-config.ts';
+import { DEFAULT_DESTINATION } from '../queue/delivery-types.ts';
 import { filesystemSteps } from './connection-test-fs.ts';
 import { s3Steps } from './connection-test-s3.ts';
 
@@ -69,6 +70,8 @@ export interface PlannedStep {
 export interface ConnectionTestOptions {
   /** The engine's data folder (the local demo store lives under it). */
   dataDir: string;
+  /** The destination's name: keys stored for it are tried when the config has none (default: the config's name, else "default"). */
+  destination?: string;
   /** Longest wait for any one answer (default 10 s). */
   stepTimeoutMs?: number;
   signal?: AbortSignal;
@@ -135,7 +138,13 @@ export async function testConnection(
     target = `folder ${resolve(config.path)}`;
     steps = filesystemSteps(resolve(config.path), { createdOnDemand: false });
   } else {
-    const plan = s3Steps(config, { stepTimeoutMs });
+    const plan = s3Steps(config, {
+      stepTimeoutMs,
+      storedKeys: {
+        dataDir: options.dataDir,
+        destination: options.destination ?? config.name ?? DEFAULT_DESTINATION,
+      },
+    });
     target = plan.target;
     steps = plan.steps;
     cleanup = plan.close;

@@ -67,6 +67,7 @@ export class FanOut {
       const concurrency = d.concurrency ?? upload.concurrency;
       const destination = createDestination(d.config, {
         dataDir: config.dataDir,
+        name: d.name,
         upload: { ...upload, maxSockets: concurrency * upload.partConcurrency + 2 },
       });
       const before = readLinkMemory(queue, d.name);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { DestinationConfig } from '../../../../shared/upload-config.ts';
+import { DEFAULT_DESTINATION } from '../../queue/delivery-types.ts';
 import type { Destination } from '../types.ts';
 import { createFilesystemDestination } from './filesystem.ts';
 import { createLocalDestination } from './local.ts';
@@ -7,6 +8,8 @@ import { createS3Destination, type S3DestinationSettings } from './s3.ts';
 
 export interface DestinationContext {
   dataDir: string;
+  /** The destination's name: keys stored for it (`<dataDir>/credentials.json`) serve an S3 destination without its own. */
+  name?: string;
   upload: S3DestinationSettings;
 }
 
@@ -15,7 +18,11 @@ export function createDestination(cfg: DestinationConfig | undefined, ctx: Desti
   if (cfg === undefined) return createLocalDestination(ctx.dataDir);
   switch (cfg.type) {
     case 's3':
-      return createS3Destination({ ...cfg, ...ctx.upload });
+      return createS3Destination({
+        ...cfg,
+        ...ctx.upload,
+        storedKeys: { dataDir: ctx.dataDir, destination: ctx.name ?? cfg.name ?? DEFAULT_DESTINATION },
+      });
     case 'filesystem':
       // The data folder names this engine in its temp files: it cleans up only its own.
       return createFilesystemDestination({ ...cfg, owner: resolve(ctx.dataDir) });

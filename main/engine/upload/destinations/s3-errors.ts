@@ -232,7 +232,10 @@ export function classifyS3Error(err: unknown, context?: string, endpoint?: strin
     );
   }
   if (status === 401 || AUTH_CODES.has(code)) {
-    return make('auth', `the store rejected our credentials (${detail}); check destination.credentials`);
+    return make(
+      'auth',
+      `the store rejected our credentials (${detail}); check the destination's keys (destination.credentials in the site file, or edge-capture credentials set)`,
+    );
   }
   if (status === 403 || code === 'AccessDenied') {
     return make(

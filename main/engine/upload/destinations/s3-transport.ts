@@ -7,6 +7,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { S3DestinationConfig } from '../../../../shared/upload-config.ts';
+import { type StoredKeysSource, storedKeysProvider } from '../../credentials/provider.ts';
 
 export interface S3TransportSettings {
   /** Sockets idle this long (and connects that take this long) fail the request. */
@@ -15,6 +16,11 @@ export interface S3TransportSettings {
   maxSockets: number;
   /** SDK attempts per request (default 3); the scheduler retries whole uploads on top. */
   maxAttempts?: number;
+  /**
+   * Keys stored for this destination (`<dataDir>/credentials.json`), used when the site file gives
+   * neither keys nor a profile; without it such a client uses the SDK's default chain only.
+   */
+  storedKeys?: StoredKeysSource;
 }
 
 function configError(field: string, message: string): Error {
@@ -128,9 +134,14 @@ function makeAgent(cfg: S3DestinationConfig, endpoint: URL, maxSockets: number):
   return secure ? new HttpsAgent(options) : new HttpAgent(options);
 }
 
-function credentialsOf(cfg: S3DestinationConfig): Pick<S3ClientConfig, 'credentials' | 'profile'> {
+/** Which keys: the site file's keys, its profile, the keys stored for the destination, then the default chain. */
+function credentialsOf(
+  cfg: S3DestinationConfig,
+  stored: StoredKeysSource | undefined,
+): Pick<S3ClientConfig, 'credentials' | 'profile'> {
   const c = cfg.credentials;
-  if (!c) return {};
+  const none = stored ? { credentials: storedKeysProvider(stored) } : {};
+  if (!c) return none;
   const hasKey = Boolean(c.accessKeyId);
   const hasSecret = Boolean(c.secretAccessKey);
   if (hasKey !== hasSecret) {
@@ -152,7 +163,7 @@ function credentialsOf(cfg: S3DestinationConfig): Pick<S3ClientConfig, 'credenti
     };
   }
   // A named profile makes the SDK's default chain read ~/.aws/credentials (and skip the environment).
-  return c.profile ? { profile: c.profile } : {};
+  return c.profile ? { profile: c.profile } : none;
 }
 
 /** An S3 client for one destination. Throws a plain Error naming the config field when the config is unusable. */
@@ -179,7 +190,7 @@ export function createS3Transport(
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     region: cfg.region ?? (cfg.endpoint ? 'us-east-1' : process.env['AWS_REGION']),
     forcePathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined,
-    ...credentialsOf(cfg),
+    ...credentialsOf(cfg, settings.storedKeys),
     // We send Content-MD5 ourselves; the SDK's default trailing checksums break RGW 16.2 and many S3 clones.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

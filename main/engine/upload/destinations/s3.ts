@@ -1,5 +1,6 @@
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { S3DestinationConfig } from '../../../../shared/upload-config.ts';
+import type { StoredKeysSource } from '../../credentials/provider.ts';
 import type { Destination, MultipartProgress, UploadOptions, UploadResult, UploadSource } from '../types.ts';
 import { UploadError } from '../types.ts';
 import { candidateKeys, joinKey, normalizePrefix, resolveTargetKey } from './object-keys.ts';
@@ -34,6 +35,8 @@ export interface S3DestinationSettings {
   maxAttempts?: number;
   /** Small single PUTs before we learn whether the store honours If-None-Match (see s3-single.ts). */
   learnConditionalPutAfter?: number;
+  /** Keys stored for this destination, used when the config gives none (see s3-transport.ts). */
+  storedKeys?: StoredKeysSource;
 }
 
 function checkSettings(cfg: S3DestinationConfig & S3DestinationSettings): void {
