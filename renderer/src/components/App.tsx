@@ -3,7 +3,9 @@ import { useConnection } from '../state/engine-context.ts';
 import { useSite } from '../state/use-site.ts';
 import { useUploadsControl } from '../state/use-uploads.ts';
 import { ActivityView } from '../views/ActivityView.tsx';
+import { CatalogView } from '../views/CatalogView.tsx';
 import { QueuesView } from '../views/QueuesView.tsx';
+import { ReviewView } from '../views/ReviewView.tsx';
 import { RulesView } from '../views/RulesView.tsx';
 import { SettingsView } from '../views/SettingsView.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
@@ -12,12 +14,14 @@ import { DemoBanner } from './SiteBadge.tsx';
 import { type Theme, ThemeToggle, useTheme } from './theme.ts';
 import { PauseButton, PausedBanner } from './UploadsPause.tsx';
 
-/** The operator's views, in navigation order (Alt+1 … Alt+4). */
+/** The operator's views, in navigation order (Alt+1 … Alt+6). */
 export const VIEWS = [
   { id: 'queues', label: 'Queues', key: '1' },
   { id: 'rules', label: 'Rules', key: '2' },
   { id: 'activity', label: 'Activity', key: '3' },
   { id: 'settings', label: 'Settings', key: '4' },
+  { id: 'review', label: 'Review', key: '5' },
+  { id: 'catalog', label: 'Catalog', key: '6' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -43,7 +47,7 @@ export function App() {
     setView(next);
     if (window.location.hash !== `#/${next}`) window.history.replaceState(null, '', `#/${next}`);
   };
-  // Alt+1 … Alt+4 switch views from anywhere.
+  // Alt+1 … Alt+6 switch views from anywhere.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (!event.altKey || event.ctrlKey || event.metaKey) return;
@@ -96,6 +100,8 @@ export function App() {
       {view === 'rules' ? <RulesView /> : null}
       {view === 'activity' ? <ActivityView /> : null}
       {view === 'settings' ? <SettingsView /> : null}
+      {view === 'review' ? <ReviewView /> : null}
+      {view === 'catalog' ? <CatalogView /> : null}
     </div>
   );
 }

@@ -1,0 +1,363 @@
+import { useDeferredValue, useEffect, useState } from 'react';
+import {
+  type CatalogFilterMessage,
+  type CatalogItemMessage,
+  type DatasetMessage,
+  type EventPayload,
+  thumbnailPath,
+} from '../../../shared/contract/index.ts';
+import { formatBytes, formatTime } from '../components/format.ts';
+import { useConnection, useEngine } from '../state/engine-context.ts';
+import '../review/review.css';
+
+type Facets = {
+  labels: { value: string; count: number }[];
+  contentTypes: { value: string; count: number }[];
+  tags: { value: string; count: number }[];
+  folders: { value: string; count: number }[];
+  devices: { value: string; count: number }[];
+  total: number;
+  exact: boolean;
+};
+type ExportProgress = EventPayload<'datasets.export'>;
+
+const PAGE = 60;
+
+/** Everything the engine has seen: searched by words, tags, classes, scores, corrections, place and time. */
+export function CatalogView() {
+  const client = useEngine();
+  const connection = useConnection();
+  const [text, setText] = useState('');
+  const words = useDeferredValue(text);
+  const [filter, setFilter] = useState<CatalogFilterMessage>({});
+  const [items, setItems] = useState<CatalogItemMessage[]>([]);
+  const [cursor, setCursor] = useState<string>();
+  const [facets, setFacets] = useState<Facets>();
+  const [error, setError] = useState<string>();
+  const [datasets, setDatasets] = useState<DatasetMessage[]>([]);
+  const [exports, setExports] = useState<Record<string, ExportProgress>>({});
+  const connected = connection.kind === 'connected';
+  const full: CatalogFilterMessage = { ...filter, ...(words.trim() ? { text: words.trim() } : {}) };
+  const key = JSON.stringify(full);
+
+  // The page first, the facets after it (they can take longer on a very common value).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the filter's text is the key
+  useEffect(() => {
+    if (!connected) return;
+    let live = true;
+    const f = JSON.parse(key) as CatalogFilterMessage;
+    client
+      .request('catalog.search', { filter: f, limit: PAGE })
+      .then((page) => {
+        if (!live) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setError(undefined);
+        return client.request('catalog.facets', { filter: f }).then((answer) => live && setFacets(answer));
+      })
+      .catch((e: Error) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [client, key, connected]);
+
+  useEffect(() => {
+    if (!connected) return;
+    client
+      .request('datasets.list', {})
+      .then((answer) => setDatasets(answer.datasets))
+      .catch(() => {});
+  }, [client, connected]);
+  useEffect(
+    () =>
+      client.on('datasets.export', (progress) => {
+        setExports((all) => ({ ...all, [progress.dataset]: progress }));
+      }),
+    [client],
+  );
+
+  const more = async () => {
+    if (!cursor) return;
+    const page = await client.request('catalog.search', { filter: full, cursor, limit: PAGE });
+    setItems((current) => [...current, ...page.items]);
+    setCursor(page.nextCursor);
+  };
+  const set = (patch: Partial<CatalogFilterMessage>) => {
+    const next: Record<string, unknown> = { ...filter, ...patch };
+    for (const [k, value] of Object.entries(next))
+      if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) delete next[k];
+    setFilter(next as CatalogFilterMessage);
+  };
+  const toggleIn = (list: readonly string[] | undefined, value: string) =>
+    list?.includes(value) ? list.filter((v) => v !== value) : [...(list ?? []), value];
+
+  return (
+    <main className="view catalog" aria-labelledby="catalog-title">
+      <header className="view-head">
+        <h2 id="catalog-title">Catalog</h2>
+        <input
+          type="search"
+          className="search"
+          placeholder="Search paths, classes, tags, types…"
+          aria-label="Search the catalog"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <span className="muted" role="status">
+          {facets ? `${facets.total.toLocaleString('en-GB')}${facets.exact ? '' : '+'} files` : ''}
+        </span>
+      </header>
+      {error ? <p className="banner bad">{error}</p> : null}
+      <div className="catalog-grid">
+        <aside className="facets" aria-label="Filters">
+          <label>
+            Score of the class
+            <span className="pair">
+              <input
+                type="number"
+                min={0}
+                max={1}
+                step={0.05}
+                placeholder="from"
+                aria-label="Lowest score"
+                value={filter.minScore ?? ''}
+                onChange={(e) =>
+                  set({ minScore: e.target.value === '' ? undefined : Number(e.target.value) })
+                }
+              />
+              <input
+                type="number"
+                min={0}
+                max={1}
+                step={0.05}
+                placeholder="to"
+                aria-label="Highest score"
+                value={filter.maxScore ?? ''}
+                onChange={(e) =>
+                  set({ maxScore: e.target.value === '' ? undefined : Number(e.target.value) })
+                }
+              />
+            </span>
+          </label>
+          <label>
+            In the store
+            <select
+              value={filter.stored === undefined ? '' : String(filter.stored)}
+              onChange={(e) => set({ stored: e.target.value === '' ? undefined : e.target.value === 'true' })}
+            >
+              <option value="">either</option>
+              <option value="true">stored in the core</option>
+              <option value="false">not stored yet</option>
+            </select>
+          </label>
+          <label>
+            Corrected
+            <select
+              value={filter.corrected === undefined ? '' : String(filter.corrected)}
+              onChange={(e) =>
+                set({ corrected: e.target.value === '' ? undefined : e.target.value === 'true' })
+              }
+            >
+              <option value="">either</option>
+              <option value="true">reviewed</option>
+              <option value="false">not reviewed</option>
+            </select>
+          </label>
+          <Facet
+            title="Class"
+            values={facets?.labels}
+            isOn={(v) => filter.label === v}
+            onPick={(v) => set({ label: filter.label === v ? undefined : v })}
+          />
+          <Facet
+            title="Tags"
+            values={facets?.tags}
+            isOn={(v) => filter.tags?.includes(v) ?? false}
+            onPick={(v) => set({ tags: toggleIn(filter.tags, v) })}
+          />
+          <Facet
+            title="Content type"
+            values={facets?.contentTypes}
+            isOn={(v) => filter.contentTypes?.includes(v) ?? false}
+            onPick={(v) => set({ contentTypes: toggleIn(filter.contentTypes, v) })}
+          />
+          <Facet
+            title="Folder"
+            values={facets?.folders}
+            isOn={(v) => filter.folders?.includes(v) ?? false}
+            onPick={(v) => set({ folders: toggleIn(filter.folders, v) })}
+          />
+          <Facet
+            title="Device"
+            values={facets?.devices}
+            isOn={(v) => filter.devices?.includes(v) ?? false}
+            onPick={(v) => set({ devices: toggleIn(filter.devices, v) })}
+          />
+        </aside>
+        <section className="results" aria-label="Results">
+          <ol className="result-grid">
+            {items.map((item) => (
+              <li key={item.id} className="result" data-file-id={item.id}>
+                {item.contentType?.startsWith('image/') && item.sha256 ? (
+                  <img src={thumbnailPath(item.id)} alt="" loading="lazy" />
+                ) : (
+                  <span className="no-thumb">{(item.contentType ?? 'file').split('/').pop()}</span>
+                )}
+                <span className="result-path" title={item.relPath}>
+                  {item.relPath}
+                </span>
+                <span className="muted">
+                  {item.topLabel ? `${item.topLabel} ${item.topScore?.toFixed(2) ?? ''} · ` : ''}
+                  {formatBytes(item.size)} · {item.stored ? 'stored' : item.state}
+                </span>
+                <span className="muted small">{formatTime(item.capturedAt)}</span>
+                {item.tags.length > 0 ? <span className="tag-line">{item.tags.join(' ')}</span> : null}
+              </li>
+            ))}
+          </ol>
+          {items.length === 0 && connected ? <p className="empty">Nothing matches.</p> : null}
+          {cursor ? (
+            <button type="button" className="ghost more" onClick={() => void more()}>
+              Show more
+            </button>
+          ) : null}
+        </section>
+        <aside className="datasets" aria-label="Data sets">
+          <SaveDataset
+            filter={full}
+            onSaved={(d) => setDatasets((all) => [d, ...all.filter((x) => x.id !== d.id)])}
+          />
+          <h3>Data sets</h3>
+          {datasets.length === 0 ? <p className="muted">None saved yet.</p> : null}
+          <ul className="dataset-list">
+            {datasets.map((d) => (
+              <DatasetRow key={d.id} dataset={d} progress={exports[d.name]} />
+            ))}
+          </ul>
+        </aside>
+      </div>
+    </main>
+  );
+}
+
+function Facet(props: {
+  title: string;
+  values: { value: string; count: number }[] | undefined;
+  isOn(value: string): boolean;
+  onPick(value: string): void;
+}) {
+  if (!props.values || props.values.length === 0) return null;
+  return (
+    <fieldset className="facet">
+      <legend>{props.title}</legend>
+      {props.values.slice(0, 12).map((v) => (
+        <label key={v.value} className={`chip${props.isOn(v.value) ? ' on' : ''}`}>
+          <input type="checkbox" checked={props.isOn(v.value)} onChange={() => props.onPick(v.value)} />
+          {v.value} <span className="muted">{v.count.toLocaleString('en-GB')}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function SaveDataset(props: { filter: CatalogFilterMessage; onSaved(d: DatasetMessage): void }) {
+  const client = useEngine();
+  const [name, setName] = useState('');
+  const [problem, setProblem] = useState<string>();
+  return (
+    <form
+      className="save-dataset"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        try {
+          const { dataset } = await client.request('datasets.save', { name, filter: props.filter });
+          props.onSaved(dataset);
+          setName('');
+          setProblem(undefined);
+        } catch (error) {
+          setProblem((error as Error).message);
+        }
+      }}
+    >
+      <label>
+        Save this search as a data set
+        <input
+          value={name}
+          placeholder="name, e.g. forklifts-2026-03"
+          pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,79}"
+          title="Letters, digits, dot, dash, underscore"
+          onChange={(e) => setName(e.target.value)}
+        />
+      </label>
+      <button type="submit" className="primary" disabled={!name}>
+        Save data set
+      </button>
+      {problem ? <p className="bad-text">{problem}</p> : null}
+    </form>
+  );
+}
+
+function DatasetRow({
+  dataset,
+  progress,
+}: {
+  dataset: DatasetMessage;
+  progress: ExportProgress | undefined;
+}) {
+  const client = useEngine();
+  const [uploadMissing, setUploadMissing] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const running = progress && progress.phase !== 'done' && progress.phase !== 'failed';
+  return (
+    <li className="dataset" data-name={dataset.name}>
+      <strong>{dataset.name}</strong>{' '}
+      <span className="muted">
+        {dataset.members.toLocaleString('en-GB')} files · {formatTime(dataset.createdAt)}
+      </span>
+      <div className="dataset-actions">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={uploadMissing}
+            onChange={(e) => setUploadMissing(e.target.checked)}
+          />
+          also upload files the store lacks
+        </label>
+        <button
+          type="button"
+          disabled={running}
+          onClick={async () => {
+            try {
+              await client.request('datasets.export', { id: dataset.id, uploadMissing });
+              setProblem(undefined);
+            } catch (error) {
+              setProblem((error as Error).message);
+            }
+          }}
+        >
+          Export to the core
+        </button>
+      </div>
+      {progress ? (
+        <div className="export-progress" data-phase={progress.phase}>
+          {progress.phase === 'failed' ? (
+            <span className="bad-text">Export failed: {progress.error}</span>
+          ) : progress.phase === 'done' ? (
+            <span className="ok">
+              Exported: {progress.outcome?.manifest.key}
+              {progress.outcome?.coco ? ` and ${progress.outcome.coco.key}` : ''}
+            </span>
+          ) : (
+            <>
+              <progress max={progress.total || 1} value={progress.done} />
+              <span className="muted">
+                {progress.phase} {progress.done}/{progress.total}
+              </span>
+            </>
+          )}
+        </div>
+      ) : null}
+      {problem ? <p className="bad-text">{problem}</p> : null}
+    </li>
+  );
+}
