@@ -16,6 +16,7 @@ import { ChangeCoalescer } from './coalescer.ts';
 import { LinkFeed } from './destination-links.ts';
 import { activityHandlers } from './handlers/activity.ts';
 import { catalogHandlers } from './handlers/catalog.ts';
+import { credentialsHandlers } from './handlers/credentials.ts';
 import { fileHandlers } from './handlers/files.ts';
 import { queueHandlers, toChangeMessage } from './handlers/queue.ts';
 import { forwardReviewEvents, reviewHandlers } from './handlers/review.ts';
@@ -60,6 +61,7 @@ const HANDLERS: HandlerMap<RequestName> = {
   ...catalogHandlers,
   ...settingsHandlers,
   ...uploadsHandlers,
+  ...credentialsHandlers,
 };
 
 /** Close codes (WebSocket-compatible) the host uses when it ends a session. */

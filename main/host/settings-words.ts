@@ -12,6 +12,7 @@ import type { DestinationConfig, S3DestinationConfig } from '../../shared/upload
 import type { ResolvedDestination } from '../engine/config/destinations.ts';
 import type { ResolvedConfig } from '../engine/config/types.ts';
 import { formatDuration } from '../engine/config/units.ts';
+import { keySourceOf } from '../engine/credentials/sources.ts';
 import { proxyFor } from '../engine/upload/destinations/s3-transport.ts';
 import type { DestinationStatus } from '../engine/upload/fan-out.ts';
 
@@ -56,34 +57,43 @@ export function bandwidthTargets(
 const fact = (label: string, value: string, path?: string): SettingFact =>
   path ? { label, value, path } : { label, value };
 
+/** What the engine knows of a destination's stored keys: their key id (for its last 4 characters), or why they cannot be read. */
+export type StoredKeysFact = { accessKeyId: string } | { problem: string };
+
 function credentialsOf(
   cfg: S3DestinationConfig,
   status: DestinationStatus | undefined,
-): { state: CredentialState; words: string } {
-  const c = cfg.credentials;
-  const where = c?.accessKeyId
-    ? `set in the site file (access key …${c.accessKeyId.slice(-4)})`
-    : c?.profile
-      ? `set: profile "${c.profile}" from the AWS credentials file`
-      : undefined;
+  storedFact: StoredKeysFact | undefined,
+): NonNullable<DestinationSettings['credentials']> {
+  const stored = storedFact && 'accessKeyId' in storedFact ? storedFact : undefined;
+  const facts = keySourceOf(cfg, stored);
+  const base = { source: facts.source, stored: stored !== undefined };
+  const unused = facts.storedUnused ? '; keys stored for it too are not used: the site file wins' : '';
+  if (storedFact && 'problem' in storedFact && facts.source !== 'config' && facts.source !== 'profile') {
+    return { ...base, state: 'failing', words: `stored keys cannot be read: ${storedFact.problem}` };
+  }
+  const where = facts.source === 'none' ? undefined : facts.words;
   if (status?.pausedFor === 'auth') {
     return {
+      ...base,
       state: 'failing',
-      words: `${where ?? 'not set here (environment or default profile)'}; the store refuses them: run Test connection`,
+      words: `${where ?? 'not set here (default profile)'}; the store refuses them: set them again, then run Test connection${unused}`,
     };
   }
   const working = status?.online === true && status.link.lastSuccessAt !== undefined;
   if (working) {
     return {
+      ...base,
       state: 'working',
-      words: `${where ?? "from the engine's environment or default profile"}; the store accepts them`,
+      words: `${where ?? "from the engine's default profile"}; the store accepts them${unused}`,
     };
   }
-  if (where) return { state: 'set', words: where };
+  if (where) return { ...base, state: 'set' satisfies CredentialState, words: `${where}${unused}` };
   return {
+    ...base,
     state: 'not set',
     words:
-      'not set here: the engine uses AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the default profile, if it has them',
+      'not set: use Set credentials…, or the site file, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the engine',
   };
 }
 
@@ -108,6 +118,7 @@ function destinationSettings(
   config: ResolvedConfig,
   status: DestinationStatus | undefined,
   at: string,
+  stored: StoredKeysFact | undefined,
 ): DestinationSettings {
   const cfg = d.config;
   const common: SettingFact[] = [
@@ -179,7 +190,7 @@ function destinationSettings(
   return {
     ...base,
     type: 's3',
-    credentials: credentialsOf(cfg, status),
+    credentials: credentialsOf(cfg, status, stored),
     facts: [
       fact('Type', 'S3-compatible object store'),
       fact('Endpoint', cfg.endpoint ?? `AWS (${cfg.region ?? 'default region'})`, `${at}/endpoint`),
@@ -228,6 +239,8 @@ export function siteSettings(options: {
   readOnlyReason?: string;
   statuses: readonly DestinationStatus[];
   liveBandwidth: ReadonlyMap<string, string>;
+  /** Keys stored per destination (`<dataDir>/credentials.json`): key ids only, or why they cannot be read. */
+  storedKeys?: ReadonlyMap<string, StoredKeysFact>;
 }): SiteSettings {
   const { config } = options;
   const upload = config.upload;
@@ -262,6 +275,7 @@ export function siteSettings(options: {
         config,
         options.statuses.find((s) => s.name === d.name),
         atOf(d.name),
+        options.storedKeys?.get(d.name),
       ),
     ),
     bandwidth: bandwidthTargets(options.fileRaw, config.destinations, options.liveBandwidth),

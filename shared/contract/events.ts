@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { datasetExportEventSchema } from './catalog.ts';
+import { CREDENTIALS_EVENTS } from './credentials.ts';
 import {
   destinationLinkSchema,
   problemSchema,
@@ -18,6 +19,7 @@ import { throughputSchema } from './views.ts';
 export const EVENTS = {
   ...REVIEW_EVENTS,
   ...UPLOADS_EVENTS,
+  ...CREDENTIALS_EVENTS,
   'datasets.export': datasetExportEventSchema,
   'queue.changed': v.object({ changes: v.array(queueChangeSchema), lastSeq: seqSchema }),
   'queue.counts': v.object({ counts: queueCountsSchema }),

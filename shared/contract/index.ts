@@ -1,5 +1,6 @@
 /** The contract between the UI and the engine host: one typed map of requests and events. */
 export * from './catalog.ts';
+export * from './credentials.ts';
 export * from './domain.ts';
 export * from './envelope.ts';
 export * from './errors.ts';

@@ -8,6 +8,7 @@ import {
   datasetSaveParamsSchema,
   datasetSchema,
 } from './catalog.ts';
+import { CREDENTIALS_REQUESTS } from './credentials.ts';
 import {
   destinationLinkSchema,
   fileDetailSchema,
@@ -53,6 +54,7 @@ const changedCount = v.object({ changed: v.pipe(v.number(), v.integer(), v.minVa
 export const REQUESTS = {
   ...REVIEW_REQUESTS,
   ...UPLOADS_REQUESTS,
+  ...CREDENTIALS_REQUESTS,
   'catalog.search': { params: catalogSearchParamsSchema, result: catalogPageSchema },
   'catalog.facets': { params: v.strictObject({ filter: catalogFilterSchema }), result: catalogFacetsSchema },
   'datasets.save': { params: datasetSaveParamsSchema, result: v.object({ dataset: datasetSchema }) },

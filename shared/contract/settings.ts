@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { KEY_SOURCES } from './credentials.ts';
 
 /** Schemas of the Settings view: the site's settings in words, bandwidth, and Test connection. */
 
@@ -58,7 +59,16 @@ export const destinationSettingsSchema = v.object({
   /** The settings in words (secrets never: credentials appear in `credentials` only). */
   facts: v.array(settingFactSchema),
   /** S3 only: whether credentials are set, and whether the store accepts them. */
-  credentials: v.optional(v.object({ state: v.picklist(CREDENTIAL_STATES), words: v.string() })),
+  credentials: v.optional(
+    v.object({
+      state: v.picklist(CREDENTIAL_STATES),
+      words: v.string(),
+      /** Where the keys in use come from (never the keys). */
+      source: v.optional(v.picklist(KEY_SOURCES)),
+      /** Keys are stored for this destination (Set credentials…, `edge-capture credentials set`). */
+      stored: v.optional(v.boolean()),
+    }),
+  ),
   /** The draft the "try other settings" form starts from (no secrets). */
   draft: destinationDraftSchema,
 });

@@ -8,6 +8,7 @@ import { checkBandwidth } from '../bandwidth-words.ts';
 import type { HostedEngine } from '../hosted-engine.ts';
 import { bandwidthPath, siteSettings } from '../settings-words.ts';
 import { DEMO_SOURCE } from '../site-control.ts';
+import { storedKeyFacts } from './credentials.ts';
 import { type HandlerMap, type HostContext, RequestFailed, siteOf } from './types.ts';
 
 /** The key the site's own limit is remembered under in `liveBandwidth`. */
@@ -75,7 +76,10 @@ export const settingsHandlers: HandlerMap<
       }
       config = named.config;
     }
-    return testConnection(config, { dataDir: site.config.dataDir });
+    return testConnection(config, {
+      dataDir: site.config.dataDir,
+      destination: params.draft?.name ?? params.name,
+    });
   },
 
   'settings.get': async (engine, _params, host) => {
@@ -87,6 +91,7 @@ export const settingsHandlers: HandlerMap<
       readOnlyReason: readOnlyReason(host),
       statuses: statusesOf(engine),
       liveBandwidth: host.liveBandwidth,
+      storedKeys: await storedKeyFacts(site),
     });
   },
 

@@ -11,6 +11,7 @@ import { EngineRequestError } from '../contract/client.ts';
 import { useConnection, useEngine } from '../state/engine-context.ts';
 import { useDestinations } from '../state/use-destinations.ts';
 import { ConnectionTestReport } from './SettingsConnectionTest.tsx';
+import { CredentialsForm } from './SettingsCredentials.tsx';
 import { ScheduleEditor } from './SettingsSchedule.tsx';
 import './settings.css';
 
@@ -36,6 +37,7 @@ export function SettingsView() {
     if (connection.kind === 'connected') void load();
   }, [connection, load]);
   useEffect(() => client.on('config.reloaded', () => void load()), [client, load]);
+  useEffect(() => client.on('credentials.changed', () => void load()), [client, load]);
 
   if (error) return <p className="banner bad">Could not load the settings: {error}</p>;
   if (!settings) return <p className="empty">Loading the settings…</p>;
@@ -142,6 +144,8 @@ function DestinationCard({ destination }: { destination: DestinationSettings }) 
   const [report, setReport] = useState<ConnectionTest>();
   const [testError, setTestError] = useState<string>();
   const [drafting, setDrafting] = useState(false);
+  const [keying, setKeying] = useState(false);
+  const [keysNote, setKeysNote] = useState<string>();
 
   const run = async (params: { name: string } | { draft: DestinationDraft }) => {
     setTesting(true);
@@ -197,7 +201,34 @@ function DestinationCard({ destination }: { destination: DestinationSettings }) 
         >
           {drafting ? 'Close other settings' : 'Try other settings…'}
         </button>
+        {destination.type === 's3' ? (
+          <button
+            type="button"
+            className="ghost"
+            aria-expanded={keying}
+            onClick={() => {
+              setKeying(!keying);
+              setKeysNote(undefined);
+            }}
+          >
+            {keying ? 'Close credentials' : 'Set credentials…'}
+          </button>
+        ) : null}
       </div>
+      {keying ? (
+        <CredentialsForm
+          destination={destination}
+          onDone={(message) => {
+            setKeying(false);
+            setKeysNote(message);
+          }}
+        />
+      ) : null}
+      {keysNote ? (
+        <p className="muted" role="status">
+          {keysNote}
+        </p>
+      ) : null}
       {drafting ? (
         <DraftForm initial={destination.draft} testing={testing} onTest={(draft) => run({ draft })} />
       ) : null}
