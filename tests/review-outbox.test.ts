@@ -304,3 +304,42 @@ test('two reviewers disagreeing: both kept, the other reviewer is told, the item
   engine.host.close();
   engine.queue.close();
 });
+
+test('boxes a sidecar normalised to 0..1, accepted in pixels as the UI sends them, count as agreed', async () => {
+  const queue = new CaptureQueue(join(dir, 'normalised.db'));
+  const fileId = addCapture(
+    queue,
+    {
+      name: 'sim.jpg',
+      predictions: [
+        { label: 'car', score: 0.6, box: box(0.1, 0.2, 0.25, 0.125) },
+        { label: 'person', score: 0.5, box: box(0.5, 0.5, 0.1, 0.3) },
+      ],
+      modelVersion: 'sim-1',
+    },
+    1,
+  );
+  const review = new ReviewService(queue);
+  const [outcome] = review.submit([
+    {
+      id: crypto.randomUUID(),
+      fileId,
+      sha256: queue.get(fileId)!.sha256!,
+      reviewer: 'ana',
+      // car kept where the model put it (in pixels of 640×480), person moved.
+      objects: [
+        { label: 'car', box: box(64, 96, 160, 60), from: 0 },
+        { label: 'person', box: box(100, 100, 64, 144), from: 1 },
+      ],
+      createdAt: Date.now(),
+      imageSize: { width: 640, height: 480 },
+    },
+  ]);
+  assert.equal(outcome?.status, 'stored');
+  const buckets = review.agreement({ from: 0, to: Date.now() + 1000, bucket: 'day' });
+  assert.deepEqual(buckets.map((b) => [b.label, b.agreed, b.changed]).sort(), [
+    ['car', 1, 0],
+    ['person', 0, 1],
+  ]);
+  queue.close();
+});

@@ -22,15 +22,39 @@ function sameBox(a: Box | undefined, b: Box | undefined, threshold: number): boo
 /** What the reviewer did to each predicted item, and what they added: the agreement chart's counts. */
 export type Outcome = 'agreed' | 'changed' | 'deleted' | 'missed';
 
+/**
+ * A sidecar may give every box normalised to 0..1 (the simulator does); corrections are in pixels.
+ * With the picture's size known, such predictions are compared in pixels too.
+ */
+export function predictionBoxesInPixels(
+  predicted: readonly Prediction[],
+  size: { width: number; height: number } | undefined,
+): (Box | undefined)[] {
+  const boxes = predicted.map((p) => p.box);
+  const present = boxes.filter((b): b is Box => b !== undefined);
+  const normalised =
+    size !== undefined &&
+    present.length > 0 &&
+    present.every(
+      (b) => b.x >= 0 && b.y >= 0 && b.w > 0 && b.h > 0 && b.x + b.w <= 1.0001 && b.y + b.h <= 1.0001,
+    );
+  if (!normalised) return boxes;
+  return boxes.map((b) =>
+    b ? { x: b.x * size.width, y: b.y * size.height, w: b.w * size.width, h: b.h * size.height } : b,
+  );
+}
+
 export function outcomesOf(
   predicted: readonly Prediction[],
   objects: readonly CorrectedObject[],
+  size?: { width: number; height: number },
 ): { label: string; outcome: Outcome }[] {
   const found: { label: string; outcome: Outcome }[] = [];
+  const boxes = predictionBoxesInPixels(predicted, size);
   predicted.forEach((item, index) => {
     const kept = objects.find((object) => object.from === index);
     if (!kept) found.push({ label: item.label, outcome: 'deleted' });
-    else if (kept.label !== item.label || !sameBox(kept.box, item.box, UNMOVED_IOU))
+    else if (kept.label !== item.label || !sameBox(kept.box, boxes[index], UNMOVED_IOU))
       found.push({ label: item.label, outcome: 'changed' });
     else found.push({ label: item.label, outcome: 'agreed' });
   });
@@ -40,8 +64,12 @@ export function outcomesOf(
   return found;
 }
 
-export function verdictOf(predicted: readonly Prediction[], objects: readonly CorrectedObject[]): Verdict {
-  const outcomes = outcomesOf(predicted, objects);
+export function verdictOf(
+  predicted: readonly Prediction[],
+  objects: readonly CorrectedObject[],
+  size?: { width: number; height: number },
+): Verdict {
+  const outcomes = outcomesOf(predicted, objects, size);
   return outcomes.every((o) => o.outcome === 'agreed') && objects.length === predicted.length
     ? 'accept'
     : 'correct';

@@ -134,7 +134,7 @@ export class Corrections {
       receivedAt: now,
       original: { ...(modelVersion ? { modelVersion } : {}), items: predicted },
       objects: input.objects,
-      verdict: verdictOf(predicted, input.objects),
+      verdict: verdictOf(predicted, input.objects, imageSize),
       note: input.note,
       imageSize,
       supersedes: earlier && !arrivedLate ? String(earlier['id']) : undefined,
@@ -152,7 +152,7 @@ export class Corrections {
       const insertOutcome = this.db.prepare(
         'INSERT INTO correction_outcomes (correction_id, at, model_version, label, outcome) VALUES (?, ?, ?, ?, ?)',
       );
-      for (const o of outcomesOf(predicted, input.objects))
+      for (const o of outcomesOf(predicted, input.objects, imageSize))
         insertOutcome.run(record.id, record.createdAt, modelVersion ?? 'unknown', o.label, o.outcome);
     }
     this.markForExport(record);
