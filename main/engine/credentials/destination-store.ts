@@ -106,7 +106,7 @@ export function checkCredentials(input: unknown): S3Credentials {
   const checked = v.safeParse(s3CredentialsSchema, input);
   if (checked.success) return checked.output;
   const field = checked.issues[0]?.path?.map((p) => String(p.key)).join('.') ?? 'credentials';
-  throw new CredentialsError(`${field}: required, 1 to 1024 characters (not shown)`);
+  throw new CredentialsError(`${field}: missing, empty or too long (the value is not shown)`);
 }
 
 /** One DestinationCredentials per data folder, shared by every S3 client of this process (one cache). */
