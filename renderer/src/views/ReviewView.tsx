@@ -149,6 +149,40 @@ function ReviewItems() {
     [seenClasses],
   );
 
+  // The list fetched again (a reconnect) may be in another order: stay on the item being looked at.
+  const currentId = useRef<number>(undefined);
+  const anchoredItems = useRef<readonly ReviewSummary[]>(undefined);
+  useEffect(() => {
+    const id = currentId.current;
+    if (anchoredItems.current !== items) {
+      anchoredItems.current = items;
+      const at = id === undefined ? -1 : items.findIndex((i) => i.fileId === id);
+      if (at >= 0 && at !== index) {
+        setIndex(at);
+        return;
+      }
+    }
+    currentId.current = items[index]?.fileId;
+  }, [items, index]);
+
+  // A new list (first load, a reload, other filters) opens at the first item this reviewer has not decided.
+  const positioned = useRef<string>(undefined);
+  /** Items this reviewer has decided (in the outbox): Enter and R go on to the next one still open. */
+  const decided = useRef(new Set<number>());
+  useEffect(() => {
+    const listKey = JSON.stringify(filter);
+    if (positioned.current === listKey || items.length === 0) return;
+    positioned.current = listKey;
+    void (async () => {
+      const mine = decided.current;
+      for (const status of ['pending', 'synced', 'refused'] as const)
+        for (const r of await outbox.list(status, 10_000))
+          if (r.correction.reviewer === reviewer) mine.add(r.fileId);
+      const at = items.findIndex((i) => i.reviewState === 'unreviewed' && !mine.has(i.fileId));
+      if (at > 0) setIndex(at);
+    })();
+  }, [items, filter, outbox, reviewer]);
+
   // Opening an item: prepared ahead (detail, outbox records, decoded picture), so usually at once.
   useEffect(() => {
     if (!current) {
@@ -179,7 +213,13 @@ function ReviewItems() {
       })
       .catch((error: Error) => live && setMessage(`Could not open the item: ${error.message}`));
     // The next items, prepared while this one is looked at.
-    for (const next of items.slice(index + 1, index + 1 + AHEAD)) queue.prepare(next.fileId).catch(() => {});
+    // (the next still open, where Enter goes, and the neighbours, where the arrows go).
+    const open = items
+      .slice(index + 1)
+      .filter((i) => i.reviewState !== 'reviewed' && !decided.current.has(i.fileId))
+      .slice(0, AHEAD);
+    const near = [items[index + 1], items[index - 1]].filter((i) => i !== undefined);
+    for (const next of new Set([...open, ...near])) queue.prepare(next.fileId).catch(() => {});
     return () => {
       live = false;
     };
@@ -264,12 +304,16 @@ function ReviewItems() {
         setCommitted((map) => new Map(map).set(current.fileId, record));
         setDraftId(undefined);
         setMessage(`${how === 'accept' ? 'Accepted' : 'Rejected'}: ${describeObjects(detail, final)}.`);
-        go(index + 1);
+        decided.current.add(current.fileId);
+        const open = items.findIndex(
+          (i, at) => at > index && i.reviewState !== 'reviewed' && !decided.current.has(i.fileId),
+        );
+        go(open >= 0 ? open : index + 1);
       } catch (error) {
         setMessage(`Could not save: ${(error as Error).message}`);
       }
     },
-    [current, detail, draftId, go, index, objects, outbox, queue, reviewer, size],
+    [current, detail, draftId, go, index, items, objects, outbox, queue, reviewer, size],
   );
 
   const undo = useCallback(async () => {
@@ -297,6 +341,7 @@ function ReviewItems() {
     const last = commits.current.pop();
     if (!last) return;
     const withdrawn = await outbox.withdraw(last.record.id);
+    if (withdrawn) decided.current.delete(last.fileId);
     queue.forget([last.fileId]);
     setCommitted((map) => {
       const next = new Map(map);
@@ -354,6 +399,7 @@ function ReviewItems() {
           ...(prepared.detail.imageSize ? { imageSize: prepared.detail.imageSize } : {}),
         });
         commits.current.push({ fileId, record });
+        decided.current.add(fileId);
         queue.forget([fileId]);
         setCommitted((map) => new Map(map).set(fileId, record));
         done += 1;
@@ -519,7 +565,11 @@ function ReviewItems() {
             <p className="empty">Nothing to review with these filters.</p>
           ) : null}
         </section>
-        <section className="review-stage" aria-label="The item">
+        <section
+          className="review-stage"
+          aria-label="The item"
+          data-file-id={current && detail ? current.fileId : undefined}
+        >
           {current && detail ? (
             <>
               <div className="item-head">
