@@ -348,7 +348,13 @@ defaultAction: { action: skip, reason: nothing matched }
 
   test('screenshots: Review, the agreement chart and Catalog, light and dark', async () => {
     await page.goto(`${new URL(running.url).origin}/#/review`);
-    await screenshotBothThemes(page, 'review', '.review-stage .stage svg');
+    // An item with boxes on it, the second model object selected.
+    await screenshotBothThemes(page, 'review', '.review-stage .stage svg .box', async (p) => {
+      await p.locator('.review-row').filter({ hasText: /\+2/ }).first().locator('.row-open').click();
+      await p.locator('.review-stage .stage svg .box').first().waitFor();
+      await p.keyboard.press('Tab');
+      await p.keyboard.press('Tab');
+    });
     await screenshotBothThemes(page, 'review-agreement', '.agreement-plot canvas', async (p) => {
       await p.getByRole('tab', { name: 'Agreement' }).click();
     });

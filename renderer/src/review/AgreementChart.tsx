@@ -39,6 +39,7 @@ export function AgreementChart() {
   const [modelVersion, setModelVersion] = useState('');
   const [label, setLabel] = useState('');
   const [buckets, setBuckets] = useState<Bucket[]>([]);
+  const [span, setSpan] = useState<[number, number]>([0, 1]);
   const [error, setError] = useState<string>();
   const box = useRef<HTMLDivElement>(null);
   const theme = document.documentElement.dataset['theme'] ?? '';
@@ -57,6 +58,7 @@ export function AgreementChart() {
       })
       .then((answer) => {
         setBuckets(answer.buckets);
+        setSpan([(to - ms) / 1000, to / 1000]);
         setError(undefined);
       })
       .catch((e: Error) => setError(e.message));
@@ -102,10 +104,13 @@ export function AgreementChart() {
         width: Math.max(element.clientWidth, 300),
         height: 260,
         legend: { show: true },
-        scales: { x: { time: true }, y: { range: [0, 100] } },
+        // The whole range asked for, so a single bucket sits at its time, not on an invented axis.
+        scales: { x: { time: true, range: () => span }, y: { range: [0, 100] } },
         axes: [
           {
             ...axis,
+            // Ticks on whole buckets: one label per day (or hour), never the same day three times.
+            incrs: day ? [86_400, 2 * 86_400, 7 * 86_400] : [3600, 2 * 3600, 3 * 3600, 6 * 3600],
             values: (_u: uPlot, splits: number[]) =>
               splits.map((at) =>
                 new Date(at * 1000).toLocaleString(
@@ -140,7 +145,7 @@ export function AgreementChart() {
       resize.disconnect();
       chart.destroy();
     };
-  }, [series, theme, range, labels, models]);
+  }, [series, theme, range, labels, models, span]);
 
   return (
     <section className="agreement" aria-labelledby="agreement-title">
