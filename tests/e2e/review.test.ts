@@ -57,7 +57,7 @@ async function startServe(configPath: string, port: number): Promise<Running> {
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /browser mode: open (http:\/\/\S+)/.exec(output);
+      const match = /browser mode: open (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
     };
     child.stdout?.on('data', onData);
