@@ -8,5 +8,14 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// Node strips the TypeScript sources' types with a WebAssembly parser that costs ~30 MB of RSS
+// per thread (the main thread and each inspection worker) once loaded. The compile cache keeps the
+// stripped code (and V8's code cache) on disk, keyed by content, so later starts never load it:
+// an idle engine measured 200 MB RSS without the cache, 159 MB with it (item 21, 2 cores).
+// NODE_COMPILE_CACHE chooses the folder (default: <tmpdir>/node-compile-cache); NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+const { enableCompileCache } = await import('node:module');
+const cache = enableCompileCache?.();
+// Worker threads (inspection) read the folder from the environment when they start.
+if (cache?.directory && !process.env.NODE_COMPILE_CACHE) process.env.NODE_COMPILE_CACHE = cache.directory;
 const { main } = await import('../main/cli/index.ts');
 process.exitCode = await main(process.argv.slice(2));

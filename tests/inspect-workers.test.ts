@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, test } from 'vitest';
 import type { ResolvedInspect } from '../main/engine/config/types.ts';
 import { createInspector, InspectFailure, type Inspector } from '../main/engine/inspect/index.ts';
+import { InspectPool } from '../main/engine/inspect/worker-pool.ts';
 import type { Inspection } from '../shared/inspection.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'edge-inspect-workers-'));
@@ -135,6 +136,41 @@ describe('inspection worker threads', () => {
       );
     } finally {
       await pooled.close();
+    }
+  });
+
+  test('workers start with the first files and stop when there is nothing to inspect (item 21)', async () => {
+    await writeFile(join(captures, 'note.txt'), 'reach me at jane.doe@example.com\n');
+    const inProcess = await createInspector(CONFIG, { folders: FOLDERS });
+    const expected = await inProcess.inspect(target('note.txt'));
+    let onMainThread = 0;
+    const pool = new InspectPool(
+      2,
+      { inspect: CONFIG, folders: FOLDERS, forPlugins: false },
+      () => {
+        onMainThread += 1;
+        throw new Error('inspected on the main thread');
+      },
+      { idleMs: 20 },
+    );
+    const stopped = async () => {
+      while (pool.running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    try {
+      assert.equal(pool.running, 0, 'no worker before the first file');
+      const one = await pool.examine(target('note.txt'));
+      assert.deepEqual(one.inspection, expected);
+      await stopped(); // idle: the workers went away
+      const names = ['note.txt', 'contacts.csv', 'frame.jpg'];
+      const answers = names.map((name) => pool.examine(target(name)));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(pool.running, 2, 'as many workers as files need, up to the pool size');
+      const again = await Promise.all(answers);
+      assert.deepEqual(again[0]!.inspection, one.inspection);
+      assert.equal(onMainThread, 0, 'every file was read in a worker');
+      await stopped();
+    } finally {
+      await pool.close();
     }
   });
 

@@ -1,5 +1,5 @@
 /** Makes one thumbnail with sharp, with limits that keep a hostile or broken picture from hurting the engine. */
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import { type MediaResult, mediaError, mediaOk } from './errors.ts';
 
 export interface RenderLimits {
@@ -9,7 +9,19 @@ export interface RenderLimits {
   limitInputPixels: number;
 }
 
+/**
+ * sharp (libvips) loads with the first thumbnail, not with the engine: ~13-19 MB of RSS that an
+ * engine nobody reviews never needs (measured for item 21).
+ */
+let sharpLoading: Promise<typeof SharpModule> | undefined;
+function loadSharp(): Promise<typeof SharpModule> {
+  sharpLoading ??= import('sharp').then((module) => module.default);
+  return sharpLoading;
+}
+
 export async function renderThumbnail(source: Buffer, limits: RenderLimits): Promise<MediaResult<Buffer>> {
+  // Outside the try: sharp missing or broken is the engine's problem, not the picture's.
+  const sharp = await loadSharp();
   try {
     const webp = await sharp(source, {
       limitInputPixels: limits.limitInputPixels,
