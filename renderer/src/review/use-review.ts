@@ -33,18 +33,24 @@ export function useReviewQueue(filter: ReviewFilter, outbox: Outbox, reviewer: s
   const prepared = useRef(new Map<number, Promise<Prepared>>());
   const connected = connection.kind === 'connected';
   const key = JSON.stringify(filter);
+  /** The list being shown (its filter) and where its next page starts, for loads started from any render. */
+  const listed = useRef<{ key: string; cursor?: string }>({ key });
+  /** The next page on its way: a second ask (read-ahead, then the reviewer reaching the end) shares it. */
+  const more = useRef<Promise<number>>(undefined);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the filter's text is the key
   useEffect(() => {
     if (!connected) return;
     let live = true;
     setLoading(true);
+    listed.current = { key };
+    more.current = undefined;
     client
       .request('review.list', { filter: JSON.parse(key) as ReviewFilter, limit: PAGE })
       .then((page) => {
         if (!live) return;
         setItems(page.items);
         setCursor(page.nextCursor);
+        listed.current = { key, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) };
         setError(undefined);
       })
       .catch((e: Error) => live && setError(e.message))
@@ -54,19 +60,36 @@ export function useReviewQueue(filter: ReviewFilter, outbox: Outbox, reviewer: s
     };
   }, [client, key, connected]);
 
-  const loadMore = useCallback(async () => {
-    if (!cursor || loading) return;
+  /** Appends the next page; resolves with how many items it added (0: none left, or it failed). */
+  const loadMore = useCallback((): Promise<number> => {
+    if (more.current) return more.current;
+    const from = listed.current;
+    if (!from.cursor) return Promise.resolve(0);
     setLoading(true);
-    try {
-      const page = await client.request('review.list', { filter, cursor, limit: PAGE });
-      setItems((current) => [...current, ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setLoading(false);
-    }
-  }, [client, cursor, filter, loading]);
+    const made = (async () => {
+      try {
+        const page = await client.request('review.list', {
+          filter: JSON.parse(from.key) as ReviewFilter,
+          cursor: from.cursor,
+          limit: PAGE,
+        });
+        // Another filter meanwhile: this page is not of the list shown.
+        if (listed.current !== from) return 0;
+        setItems((current) => [...current, ...page.items]);
+        setCursor(page.nextCursor);
+        listed.current = { key: from.key, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) };
+        return page.items.length;
+      } catch (e) {
+        setError((e as Error).message);
+        return 0;
+      } finally {
+        more.current = undefined;
+        setLoading(false);
+      }
+    })();
+    more.current = made;
+    return made;
+  }, [client]);
 
   const prepare = useCallback(
     (fileId: number, fresh = false): Promise<Prepared> => {

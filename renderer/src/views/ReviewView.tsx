@@ -273,13 +273,19 @@ function ReviewItems() {
     (to: number) => {
       if (to < 0) return;
       if (to >= items.length) {
-        if (queue.hasMore) void queue.loadMore();
+        // Past the loaded page: on to the item once the next page is in.
+        if (queue.hasMore) void queue.loadMore().then((added) => added > 0 && setIndex(to));
         return;
       }
       setIndex(to);
     },
     [items.length, queue],
   );
+
+  // The next page is fetched before the reviewer reaches the end of the loaded one.
+  useEffect(() => {
+    if (queue.hasMore && items.length - index <= 2 * AHEAD) void queue.loadMore();
+  }, [index, items.length, queue.hasMore, queue.loadMore]);
 
   const commit = useCallback(
     async (how: 'accept' | 'reject') => {
