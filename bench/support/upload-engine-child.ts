@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolveConfig } from '../../main/engine/config/resolve.ts';
 import { CaptureEngine } from '../../main/engine/engine.ts';
+import { createInspector } from '../../main/engine/inspect/index.ts';
 
 export interface EngineChildJob {
   /** The config document, as a user would write it. */
@@ -29,6 +30,14 @@ export interface EngineChildResult {
   timedOut: boolean;
 }
 
+const WARM_CONFIG = {
+  site: 'warm',
+  device: 'warm',
+  dataDir: '/nonexistent',
+  folders: [{ id: 'warm', path: import.meta.dirname }],
+  rules: [{ name: 'everything', action: 'upload' }],
+};
+
 /** counts() is a GROUP BY over the whole queue: often enough to time a run, rarely enough to cost ~nothing. */
 const POLL_MS = 100;
 const UPLOADED = ['uploaded', 'retained', 'removed'];
@@ -41,7 +50,14 @@ const sum = (counts: Record<string, number>, states: string[]) =>
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
 
 const jobPath = process.argv[2];
-if (!jobPath) throw new Error('usage: node upload-engine-child.ts JOB.json');
+if (!jobPath) throw new Error('usage: node upload-engine-child.ts JOB.json | --warm');
+if (jobPath === '--warm') {
+  // Loads what a run loads, an inspection worker included, so NODE_COMPILE_CACHE holds it all.
+  const inspector = await createInspector(resolveConfig(WARM_CONFIG, '(warm)').inspect, { workers: 1 });
+  await inspector.inspect({ folderId: 'warm', absPath: import.meta.filename, relPath: 'warm.ts' });
+  await inspector.close();
+  process.exit(0);
+}
 const job = JSON.parse(readFileSync(jobPath, 'utf8')) as EngineChildJob;
 const engine = new CaptureEngine(resolveConfig(job.config, '(bench)'));
 
