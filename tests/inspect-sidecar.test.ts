@@ -132,7 +132,10 @@ describe('sidecar predictions', () => {
     await fs.mkdir(path.join(dir, 'day1', 'h.pred.json'), { recursive: true });
     const result = await inspectWithSidecar('h');
     assert.equal(result.predictions, undefined);
-    assert.match(result.warnings[0]!, /^sidecar day1\/h\.pred\.json is not a regular file \(it is a folder\)/);
+    assert.match(
+      result.warnings[0]!,
+      /^sidecar day1\/h\.pred\.json is not a regular file \(it is a folder\)/,
+    );
   });
 
   it('does not look for a sidecar of a sidecar', async () => {

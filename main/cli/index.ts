@@ -94,7 +94,7 @@ const COMMANDS: Record<string, (args: CliArgs) => Promise<number>> = {
   validate: (args) => import('./commands/validate.ts').then((m) => m.validateCommand(args)),
   simulate: (args) => import('./commands/simulate.ts').then((m) => m.simulateCommand(args)),
   demo: (args) => import('./commands/demo.ts').then((m) => m.demoCommand(args)),
-  schema: (args) => import('./commands/schema.ts').then((m) => m.schemaCommand()),
+  schema: () => import('./commands/schema.ts').then((m) => m.schemaCommand()),
   bandwidth: (args) => import('./commands/bandwidth.ts').then((m) => m.bandwidthCommand(args)),
   pause: (args) => import('./commands/pause.ts').then((m) => m.pauseCommand(args)),
   resume: (args) => import('./commands/pause.ts').then((m) => m.resumeCommand(args)),

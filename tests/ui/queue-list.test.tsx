@@ -79,7 +79,9 @@ describe('QueueList (real Chromium layout)', () => {
     const selected = screen.container.querySelector('[aria-selected="true"]') as HTMLElement;
     expect(selected.textContent).toContain('frame_470.jpg');
     await userEvent.keyboard('{ArrowUp}');
-    await expect.element(screen.getByRole('option', { name: /frame_471\.jpg/ })).toHaveAttribute('aria-selected', 'true');
+    await expect
+      .element(screen.getByRole('option', { name: /frame_471\.jpg/ }))
+      .toHaveAttribute('aria-selected', 'true');
     const box = selected.getBoundingClientRect();
     const view = (listbox.element() as HTMLElement).getBoundingClientRect();
     expect(box.top).toBeGreaterThanOrEqual(view.top - 1);
@@ -90,7 +92,9 @@ describe('QueueList (real Chromium layout)', () => {
     const list: LoadedList = { items: files(50, 1), nextCursor: undefined, complete: true };
     const screen = await render(<Harness list={list} onNeedMore={() => undefined} />);
     await screen.getByRole('option', { name: /frame_48\.jpg/ }).click();
-    await expect.element(screen.getByRole('option', { name: /frame_48\.jpg/ })).toHaveAttribute('aria-selected', 'true');
+    await expect
+      .element(screen.getByRole('option', { name: /frame_48\.jpg/ }))
+      .toHaveAttribute('aria-selected', 'true');
   });
 
   test('an empty, complete list says so in words', async () => {

@@ -44,7 +44,8 @@ export function explainUnits(doc: EngineConfig): UnitReading[] {
     size(['rules', i, 'when', 'size', 'max']);
   });
   rates(doc.upload?.bandwidth, '/upload/bandwidth', readings);
-  doc.destinations?.forEach((d, i) => rates(d.bandwidth, `/destinations/${i}/bandwidth`, readings));
+  for (const [i, d] of (doc.destinations ?? []).entries())
+    rates(d.bandwidth, `/destinations/${i}/bandwidth`, readings);
   return readings;
 }
 

@@ -41,7 +41,6 @@ export function CatalogView() {
   const key = JSON.stringify(full);
 
   // The page first, the facets after it (they can take longer on a very common value).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the filter's text is the key
   useEffect(() => {
     if (!connected) return;
     let live = true;
