@@ -1,17 +1,19 @@
 /**
- * Browser mode's picture route for the Review view: `GET /media/thumb/:fileId` (WebP thumbnail) and
- * `GET /media/image/:fileId` (the capture as it is). Reached only after the server's access check (Host,
+ * Browser mode's media route for the Review view: `GET /media/thumb/:fileId` (WebP thumbnail),
+ * `GET /media/image/:fileId` (the capture as it is) and `GET /media/text/:fileId` (a text-like
+ * capture's first 64 KiB as JSON, never as a page the browser could run). Reached only after the server's access check (Host,
  * Origin, token); the id must be a plain number the queue knows, and the engine side (MediaLibrary)
  * decides which bytes may leave. Bytes over the WebSocket contract would bloat every message; an
  * `<img src>` on this route is what a browser does best (the token cookie rides along).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MEDIA_ROUTE_PREFIX } from '../../shared/contract/media.ts';
+import { MEDIA_ROUTE_PREFIX, type TextPreviewAnswer } from '../../shared/contract/media.ts';
 import type { MediaLibrary } from '../engine/thumbnails/index.ts';
 
-export type MediaSource = Pick<MediaLibrary, 'thumbnail' | 'image' | 'contentHash'>;
+export type MediaSource = Pick<MediaLibrary, 'thumbnail' | 'image' | 'text' | 'contentHash'>;
 
-const ROUTE = /^\/media\/(thumb|image)\/([1-9]\d{0,14})$/;
+type Kind = 'thumb' | 'image' | 'text';
+const ROUTE = /^\/media\/(thumb|image|text)\/([1-9]\d{0,14})$/;
 
 /** True when the request was for /media/… (answered here, whatever the outcome). */
 export function handleMedia(
@@ -31,7 +33,7 @@ export function handleMedia(
     answerText(response, 404, 'Not found.');
     return true;
   }
-  const kind = match[1] as 'thumb' | 'image';
+  const kind = match[1] as Kind;
   const fileId = Number(match[2]);
   void serve(media, kind, fileId, request, response).catch(() => {
     if (!response.headersSent) answerText(response, 500, 'The picture could not be served.');
@@ -42,11 +44,12 @@ export function handleMedia(
 
 async function serve(
   media: MediaSource,
-  kind: 'thumb' | 'image',
+  kind: Kind,
   fileId: number,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  if (kind === 'text') return serveText(media, fileId, request, response);
   // Same content, same tag: a revalidation is answered from the queue without touching the file.
   const hash = media.contentHash(fileId);
   const etag = hash ? `"${kind}-${hash}"` : undefined;
@@ -71,6 +74,31 @@ async function serve(
     'Cross-Origin-Resource-Policy': 'same-origin',
   });
   response.end(request.method === 'HEAD' ? undefined : bytes);
+}
+
+async function serveText(
+  media: MediaSource,
+  fileId: number,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const result = await media.text(fileId);
+  if (!result.ok) {
+    answerText(response, result.error.status, result.error.message, result.error.code);
+    return;
+  }
+  const { contentType, text, truncated, rows } = result.value;
+  const answer: TextPreviewAnswer = { contentType, text, truncated, ...(rows ? { rows } : {}) };
+  const body = Buffer.from(JSON.stringify(answer));
+  response.writeHead(200, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Disposition': 'inline',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  });
+  response.end(request.method === 'HEAD' ? undefined : body);
 }
 
 function answerText(response: ServerResponse, status: number, message: string, code?: string): void {

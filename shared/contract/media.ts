@@ -2,7 +2,7 @@
  * Where the UI gets a capture's pictures. Bytes do not travel over the contract's messages: the UI
  * points an `<img>` at these paths, which browser mode serves over HTTP behind the same access check
  * (main/serve/media-route.ts) and the desktop shell's app:// handler is to serve the same way.
- * Answers: 200 with the bytes (thumbnails are WebP, images as captured), or a status with one sentence
+ * Answers: 200 with the bytes (thumbnails are WebP, images as captured; text previews as JSON), or a status with one sentence
  * and an `X-Media-Error` header holding one of MEDIA_ERROR_CODES.
  */
 export const MEDIA_ROUTE_PREFIX = '/media/';
@@ -17,10 +17,30 @@ export function imagePath(fileId: number): string {
   return `${MEDIA_ROUTE_PREFIX}image/${fileId}`;
 }
 
+/**
+ * A text-like capture's preview as JSON ({@link TextPreviewAnswer}): the first 64 KiB of CSV, JSON,
+ * NDJSON, logs or plain text, decoded as UTF-8; CSV also split into rows, JSON pretty-printed.
+ */
+export function textPath(fileId: number): string {
+  return `${MEDIA_ROUTE_PREFIX}text/${fileId}`;
+}
+
+/** The body of a 200 from {@link textPath}. Show `text` as text, never as markup. */
+export interface TextPreviewAnswer {
+  /** The inspected content type (from the bytes, not the name). */
+  contentType: string;
+  text: string;
+  /** True when the file is longer than `text` shows. */
+  truncated: boolean;
+  /** CSV/TSV only: the first rows (at most 200), split into cells. */
+  rows?: string[][];
+}
+
 export const MEDIA_ERROR_CODES = [
   'unknown_file', // 404: the queue has no file with this id
   'not_inspected', // 409: no sha256 yet, the engine has not read the file
   'not_an_image', // 415: not a picture format that is shown (or not a picture at all)
+  'not_text', // 415: not a text format previewed as text (a picture, a binary file)
   'not_served', // 403: a state whose bytes are never read (refused link, too large, unreadable)
   'gone', // 410: the local copy is no longer there (retention deleted it, or it vanished)
   'changed', // 409: the bytes on disk are not the ones the queue inspected

@@ -19,6 +19,7 @@ const STATUS: Record<MediaErrorCode, number> = {
   unknown_file: 404,
   not_inspected: 409,
   not_an_image: 415,
+  not_text: 415,
   not_served: 403,
   gone: 410,
   changed: 409,

@@ -7,3 +7,11 @@ export {
 } from './cache.ts';
 export type { MediaError, MediaErrorCode, MediaResult } from './errors.ts';
 export { type MediaBytes, MediaLibrary, type MediaLibraryOptions } from './media.ts';
+export {
+  CSV_PREVIEW_ROWS,
+  isPreviewableText,
+  parseCsv,
+  TEXT_PREVIEW_BYTES,
+  type TextPreview,
+  textPreview,
+} from './text.ts';

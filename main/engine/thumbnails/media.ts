@@ -14,6 +14,7 @@ import type { FileRecord } from '../queue/types.ts';
 import { ThumbnailCache, type ThumbnailSettings } from './cache.ts';
 import { type MediaError, type MediaResult, mediaError, mediaOk } from './errors.ts';
 import { BROWSER_IMAGE_TYPES, imageTypeOf, THUMBNAIL_SOURCE_TYPES } from './sniff.ts';
+import { isPreviewableText, TEXT_PREVIEW_BYTES, type TextPreview, textPreview } from './text.ts';
 
 export interface MediaBytes {
   bytes: Buffer;
@@ -33,7 +34,14 @@ export interface MediaLibraryOptions {
   thumbnails?: Partial<Omit<ThumbnailSettings, 'dir'>>;
   /** Largest capture read for display or a thumbnail (default 64 MiB). */
   maxImageBytes?: number;
+  /**
+   * Largest text capture previewed (default 1 GiB): only its first 64 KiB are kept, but all of it is
+   * hashed to check it is still the inspected content.
+   */
+  maxTextBytes?: number;
 }
+
+const isImageType = (contentType: string) => contentType.startsWith('image/');
 
 /** States whose bytes are never read: the engine refused them, or they are not there. */
 const NOT_SERVED: ReadonlySet<FileState> = new Set(['link_refused', 'too_large', 'unreadable']);
@@ -42,10 +50,12 @@ export class MediaLibrary {
   readonly thumbnails: ThumbnailCache;
   private readonly options: MediaLibraryOptions;
   private readonly maxImageBytes: number;
+  private readonly maxTextBytes: number;
 
   constructor(options: MediaLibraryOptions) {
     this.options = options;
     this.maxImageBytes = options.maxImageBytes ?? 64 * 1024 * 1024;
+    this.maxTextBytes = options.maxTextBytes ?? 1024 * 1024 * 1024;
     this.thumbnails = new ThumbnailCache({ ...options.thumbnails, dir: join(options.dataDir, 'thumbnails') });
   }
 
@@ -83,7 +93,26 @@ export class MediaLibrary {
     return mediaOk({ bytes: read.value, contentType: type, sha256 });
   }
 
-  private lookup(fileId: number): MediaResult<{ file: FileRecord; sha256: string }> {
+  /**
+   * The first 64 KiB of a text-like capture (CSV, JSON, NDJSON, logs, plain text; judged by the
+   * inspected content type), decoded as UTF-8, with CSV split into rows and JSON pretty-printed.
+   * The same checks as for pictures: a file the queue knows, inside its folder, still the inspected bytes.
+   */
+  async text(fileId: number): Promise<MediaResult<TextPreview>> {
+    const found = this.lookup(fileId, 'text');
+    if (!found.ok) return found;
+    const { file, sha256 } = found.value;
+    const contentType = file.inspection!.contentType;
+    const read = await this.readVerified(file, sha256, TEXT_PREVIEW_BYTES);
+    if (!read.ok) return read;
+    const { bytes, size } = read.value;
+    return mediaOk(textPreview(contentType, bytes, size > bytes.length));
+  }
+
+  private lookup(
+    fileId: number,
+    kind: 'image' | 'text' = 'image',
+  ): MediaResult<{ file: FileRecord; sha256: string }> {
     const file = Number.isSafeInteger(fileId) ? this.options.queue.get(fileId) : undefined;
     if (!file) return mediaError('unknown_file', `The queue has no file ${fileId}.`);
     if (NOT_SERVED.has(file.state)) {
@@ -94,7 +123,16 @@ export class MediaLibrary {
     }
     const sha256 = file.inspection?.sha256 ?? file.sha256;
     if (!sha256) return mediaError('not_inspected', `${file.relPath} has not been inspected yet.`);
-    if (file.inspection && !file.inspection.contentType.startsWith('image/')) return notAnImage(file);
+    if (kind === 'text') {
+      // Only what inspection found in the bytes says a file is text; the name alone never does.
+      if (!file.inspection) return mediaError('not_inspected', `${file.relPath} has not been inspected yet.`);
+      if (!isPreviewableText(file.inspection.contentType)) {
+        return mediaError(
+          'not_text',
+          `${file.relPath} is ${file.inspection.contentType}, not text that can be shown.`,
+        );
+      }
+    } else if (file.inspection && !isImageType(file.inspection.contentType)) return notAnImage(file);
     return mediaOk({ file, sha256 });
   }
 
@@ -109,7 +147,18 @@ export class MediaLibrary {
     return { path: file.absPath, root: folder?.path };
   }
 
-  private async readVerified(file: FileRecord, sha256: string): Promise<MediaResult<Buffer>> {
+  private async readVerified(file: FileRecord, sha256: string): Promise<MediaResult<Buffer>>;
+  /** Hashes all of the file but keeps only its first `keep` bytes (and says how long it was). */
+  private async readVerified(
+    file: FileRecord,
+    sha256: string,
+    keep: number,
+  ): Promise<MediaResult<{ bytes: Buffer; size: number }>>;
+  private async readVerified(
+    file: FileRecord,
+    sha256: string,
+    keep?: number,
+  ): Promise<MediaResult<Buffer | { bytes: Buffer; size: number }>> {
     const { path, root } = this.location(file);
     if (!path) {
       return mediaError(
@@ -132,18 +181,45 @@ export class MediaLibrary {
         `${file.relPath} leads out of its capture folder; it is not served.`,
       );
     }
+    const limit = keep === undefined ? this.maxImageBytes : this.maxTextBytes;
     let bytes: Buffer;
+    let digest: string;
+    let size: number;
     try {
       const handle = await open(inside.real, 'r');
       try {
-        const { size } = await handle.stat();
-        if (size > this.maxImageBytes) {
+        size = (await handle.stat()).size;
+        if (size > limit) {
           return mediaError(
             'too_large',
-            `${file.relPath} is ${size.toLocaleString('en')} bytes, over the ${this.maxImageBytes.toLocaleString('en')}-byte limit for display.`,
+            `${file.relPath} is ${size.toLocaleString('en')} bytes, over the ${limit.toLocaleString('en')}-byte limit for display.`,
           );
         }
-        bytes = await handle.readFile();
+        if (keep === undefined) {
+          bytes = await handle.readFile();
+          digest = createHash('sha256').update(bytes).digest('hex');
+        } else {
+          // Read through in chunks: the hash covers every byte, memory holds only the head.
+          const hash = createHash('sha256');
+          const chunk = Buffer.allocUnsafe(1024 * 1024);
+          const head: Buffer[] = [];
+          let kept = 0;
+          size = 0;
+          for (;;) {
+            const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+            if (bytesRead === 0) break;
+            const part = chunk.subarray(0, bytesRead);
+            hash.update(part);
+            size += bytesRead;
+            if (kept < keep) {
+              const take = Buffer.from(part.subarray(0, keep - kept));
+              head.push(take);
+              kept += take.length;
+            }
+          }
+          bytes = Buffer.concat(head);
+          digest = hash.digest('hex');
+        }
       } finally {
         await handle.close();
       }
@@ -153,13 +229,13 @@ export class MediaLibrary {
         return mediaError('gone', `${file.relPath} is no longer on disk${keyNote(file)}.`);
       return mediaError('io', `${file.relPath} could not be read (${code ?? 'unknown error'}).`);
     }
-    if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
+    if (digest !== sha256) {
       return mediaError(
         'changed',
         `${file.relPath} changed on disk since it was inspected; it is not served.`,
       );
     }
-    return mediaOk(bytes);
+    return mediaOk(keep === undefined ? bytes : { bytes, size });
   }
 }
 
