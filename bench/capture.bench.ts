@@ -335,13 +335,13 @@ async function peakRssWithBigQueue(): Promise<void> {
     `RSS: filling the queue with ${ROWS} rows`,
     `${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  const child = spawn(
-    process.execPath,
-    [
-      ...process.execArgv.filter((flag) => flag.startsWith('--max-')),
-      '--input-type=module',
-      '-e',
-      `
+  // A script file, not `-e`: the engine's inspection workers inherit execArgv, and `--input-type` makes
+  // every worker fail to start (its files then end `unreadable` and the wait below never ended).
+  const engineScript = join(root, 'rss-engine.mjs');
+  await writeFile(
+    engineScript,
+    `
+      import { readFileSync } from 'node:fs';
       import { resolveConfig } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'config', 'resolve.ts'))};
       import { CaptureEngine } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'engine.ts'))};
       const engine = new CaptureEngine(resolveConfig(${JSON.stringify(config.raw)}, '(bench)'), { transfer: false });
@@ -349,18 +349,25 @@ async function peakRssWithBigQueue(): Promise<void> {
       await engine.settled();
       process.stdout.write('ready\\n');
       const target = ${ROWS} + ${LIVE};
+      let last = -1;
+      let since = Date.now();
       const timer = setInterval(async () => {
         const c = engine.queue.counts();
-        if (c.queued + c.skipped >= target) {
+        const done = c.queued + c.skipped;
+        if (done !== last) { last = done; since = Date.now(); }
+        // Also ends when nothing has moved for 15 s (a file never queued), saying how many.
+        if (done >= target || Date.now() - since > 15_000) {
           clearInterval(timer);
-          const counts = engine.queue.counts();
           await engine.stop();
-          const hwm = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\\s+(\\d+)/)[1];
-          process.stdout.write('peak ' + hwm + '\\n');
+          const hwm = readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\\s+(\\d+)/)[1];
+          process.stdout.write('peak ' + hwm + ' missing ' + Math.max(0, target - done) + '\\n');
         }
       }, 100);
-      `,
-    ],
+    `,
+  );
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv.filter((flag) => flag.startsWith('--max-')), engineScript],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let text = '';
@@ -377,4 +384,6 @@ async function peakRssWithBigQueue(): Promise<void> {
   await new Promise((resolve) => child.on('exit', resolve));
   const peak = Number(/peak (\d+)/.exec(text)?.[1] ?? 0) / 1024;
   report(`RSS: engine peak with ${ROWS} rows + ${LIVE} live files`, `${peak.toFixed(0)} MB`);
+  const missing = Number(/missing (\d+)/.exec(text)?.[1] ?? 0);
+  if (missing > 0) report('RSS: WARNING files never queued', `${missing} of ${LIVE}`);
 }
