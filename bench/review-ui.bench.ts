@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { createInspector } from '../main/engine/inspect/index.ts';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
@@ -39,6 +39,7 @@ import { webSocketTransport } from '../renderer/src/contract/websocket-transport
 import { imagePath } from '../shared/contract/index.ts';
 import type { Decision } from '../shared/decision.ts';
 import type { Inspection } from '../shared/inspection.ts';
+import { launchBenchChromium } from './support/chromium.ts';
 
 const { values } = parseArgs({
   options: {
@@ -157,22 +158,7 @@ const media = new MediaLibrary({ queue, folders: [{ id: 'cam', path: CAPTURES }]
 const server = await startServer({ host, staticDir: RENDERER, media });
 
 // 4. Chromium on the Review view.
-const browser = await chromium.launch({
-  executablePath: process.env['EDGE_CAPTURE_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-background-timer-throttling',
-    '--disable-renderer-backgrounding',
-    '--disable-backgrounding-occluded-windows',
-  ],
-});
+const browser = await launchBenchChromium();
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 const origin = new URL(server.url).origin;
 await page.goto(`${origin}/#/review`);

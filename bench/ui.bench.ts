@@ -16,12 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import { EngineHost } from '../main/host/engine-host.ts';
 import { startServer } from '../main/serve/server.ts';
 import type { Decision } from '../shared/decision.ts';
+import { launchBenchChromium } from './support/chromium.ts';
 
 const { values } = parseArgs({
   options: {
@@ -91,23 +92,7 @@ const host = new EngineHost(
   { engineVersion: 'bench' },
 );
 const server = await startServer({ host, staticDir: RENDERER });
-const browser = await chromium.launch({
-  executablePath: process.env['EDGE_CAPTURE_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    // A page measured in the background must draw every frame like a visible one.
-    '--disable-background-timer-throttling',
-    '--disable-renderer-backgrounding',
-    '--disable-backgrounding-occluded-windows',
-  ],
-});
+const browser = await launchBenchChromium();
 const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
 // Records when the first queue row is in the DOM, and every long task, from the very start.
 await page.addInitScript(() => {

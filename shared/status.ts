@@ -30,6 +30,17 @@ export const ACTIVE_STATES: readonly FileState[] = [
   'failed',
 ];
 
+/** States that mean something went wrong for a file: the Activity view lists them under Problems. */
+export const PROBLEM_STATES: readonly FileState[] = [
+  'failed',
+  'quarantined',
+  'conflict',
+  'unreadable',
+  'too_large',
+  'link_refused',
+  'vanished',
+];
+
 export function isFileState(value: unknown): value is FileState {
   return typeof value === 'string' && (FILE_STATES as readonly string[]).includes(value);
 }

@@ -35,11 +35,11 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts `edge-capture serve --config FILE` on a free loopback port and waits for its URL. */
-export async function serve(configPath: string): Promise<Served> {
+/** Starts `edge-capture serve --config FILE` on loopback (a free port unless given) and waits for its URL. */
+export async function serve(configPath: string, port = 0): Promise<Served> {
   const child = spawn(
     process.execPath,
-    ['main/cli/index.ts', 'serve', '--config', configPath, '--listen', '127.0.0.1:0'],
+    ['main/cli/index.ts', 'serve', '--config', configPath, '--listen', `127.0.0.1:${port}`],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

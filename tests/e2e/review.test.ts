@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -13,7 +11,7 @@ import { makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
 import { type RgwServer, startRgw } from '../support/rgw.ts';
 import { makeTestClient, readObject } from '../support/s3-client.ts';
 import { createBucket, headOrAbsent, listObjects } from '../support/upload-e2e-fixtures.ts';
-import { launchChromium, screenshotBothThemes } from './browser.ts';
+import { launchChromium, type Served, screenshotBothThemes, serve } from './browser.ts';
 
 /**
  * A reviewer's session end to end: `edge-capture serve` on the simulator's realistic frames (640×480
@@ -24,7 +22,6 @@ import { launchChromium, screenshotBothThemes } from './browser.ts';
  * every correction exactly once with the right content, held items uploaded or dropped as decided, the
  * day's manifest and COCO file loadable. Screenshots of Review, the agreement chart and Catalog.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUCKET = 'review-e2e';
 const SITE = 'plant9';
 const FRAMES = 30;
@@ -40,43 +37,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface Running {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** `edge-capture serve` on a fixed port, so a restart comes back where the page expects it. */
-async function startServe(configPath: string, port: number): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    ['main/cli/index.ts', 'serve', '--config', configPath, '--listen', `127.0.0.1:${port}`],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /browser mode: open (http:\/\/[^\s"]+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
-    setTimeout(() => reject(new Error(`serve printed no URL in 30 s:\n${output}`)), 30_000).unref();
-  });
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 type Sidecar = { model_version: string; predictions: { label: string; box: Parameters<typeof round>[0] }[] };
 type Expected = {
   fileId: number;
@@ -89,7 +49,7 @@ describe('reviewing with the keyboard (serve + Chromium + Ceph RGW)', () => {
   let s3: S3Client;
   let site: Site;
   let port: number;
-  let running: Running;
+  let running: Served;
   let browser: Browser;
   let page: Page;
 
@@ -136,7 +96,7 @@ defaultAction: { action: skip, reason: nothing matched }
       mistakeRate: 0.3,
     });
     port = await freePort();
-    running = await startServe(site.configPath, port);
+    running = await serve(site.configPath, port);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(running.url);
@@ -257,7 +217,7 @@ defaultAction: { action: skip, reason: nothing matched }
     assert.match(badge, /not synced yet/);
 
     // Back on the same data folder and port: the page reconnects and the outbox empties by itself.
-    running = await startServe(site.configPath, port);
+    running = await serve(site.configPath, port);
     await waitFor(async () => (await unsynced()) === 0, 'the outbox to sync after the restart', 60_000);
     for (let step = 16; step < STEPS; step++) await review(step);
     await waitFor(async () => (await unsynced()) === 0, 'the last ones synced');

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { CONNECTION_STEPS } from '../../../shared/contract/settings.ts';
 import type { DestinationConfig } from '../../../shared/upload-config.ts';
 import { DEFAULT_DESTINATION } from '../queue/delivery-types.ts';
 import { filesystemSteps } from './connection-test-fs.ts';
@@ -12,24 +13,8 @@ import { s3Steps } from './connection-test-s3.ts';
  * file in a share's root), which is deleted again.
  */
 
-export const CONNECTION_STEP_NAMES = [
-  'settings',
-  'dns',
-  'tcp',
-  'tls',
-  'credentials',
-  'bucket',
-  'write',
-  'delete',
-  'objectLock',
-  'clock',
-  'exists',
-  'folder',
-  'writable',
-  'space',
-  'roundtrip',
-] as const;
-export type ConnectionStepName = (typeof CONNECTION_STEP_NAMES)[number];
+/** The steps, named once in the contract (the UI lists them in this order). */
+export type ConnectionStepName = (typeof CONNECTION_STEPS)[number];
 
 export interface ConnectionStepResult {
   step: ConnectionStepName;

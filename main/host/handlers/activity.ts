@@ -1,19 +1,9 @@
 import type { ActivityItem, ActivityKind } from '../../../shared/contract/index.ts';
-import { isFileState } from '../../../shared/status.ts';
+import { isFileState, PROBLEM_STATES } from '../../../shared/status.ts';
 import type { HandlerMap } from './types.ts';
 
 /** Change-log kinds that are about one file. */
 const FILE_KINDS = ['discovered', 'changed', 'state', 'predictions'];
-/** States that mean something went wrong for a file: listed under Problems too. */
-const PROBLEM_STATES = [
-  'failed',
-  'quarantined',
-  'conflict',
-  'unreadable',
-  'too_large',
-  'link_refused',
-  'vanished',
-];
 const PROBLEM_KINDS_SQL = "(e.kind LIKE '%problem%')";
 
 const quote = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
@@ -28,7 +18,9 @@ const KIND_SQL: Record<ActivityKind, string> = {
 export function categoryOf(kind: string, from?: string, to?: string): ActivityKind {
   if (kind.includes('problem')) return 'problems';
   if (FILE_KINDS.includes(kind)) {
-    return kind === 'state' && to && PROBLEM_STATES.includes(to) && from !== to ? 'problems' : 'files';
+    return kind === 'state' && to && (PROBLEM_STATES as readonly string[]).includes(to) && from !== to
+      ? 'problems'
+      : 'files';
   }
   return 'engine';
 }

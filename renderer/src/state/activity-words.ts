@@ -1,4 +1,5 @@
 import type { ActivityItem } from '../../../shared/contract/index.ts';
+import { PROBLEM_STATES } from '../../../shared/status.ts';
 
 /** One activity entry as a sentence an operator reads: what happened, to what, and why. */
 export interface ActivityLine {
@@ -8,15 +9,7 @@ export interface ActivityLine {
 }
 
 const GOOD = new Set(['uploaded', 'retained', 'removed']);
-const BAD = new Set([
-  'failed',
-  'quarantined',
-  'conflict',
-  'unreadable',
-  'too_large',
-  'link_refused',
-  'vanished',
-]);
+const BAD: ReadonlySet<string> = new Set(PROBLEM_STATES);
 const ATTENTION = new Set(['held']);
 
 const words = (state: string): string => state.replace(/_/g, ' ');
