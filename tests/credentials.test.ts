@@ -150,6 +150,7 @@ defaultAction: { action: skip, reason: nothing matched }
     await rgw?.stop();
   });
 
+  // File modes mean nothing on Windows; here (Linux, CI) this always runs.
   test.skipIf(!POSIX)('the key file is 0600 under any umask, and refused once loosened', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'edge-keys-'));
     try {

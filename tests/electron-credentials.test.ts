@@ -46,6 +46,7 @@ describe('electron credentials: owner-only file store (real files, headless mode
     assert.equal(await store.read(), undefined);
   });
 
+  // File modes mean nothing on Windows; here (Linux, CI) this always runs.
   test.skipIf(!POSIX)('a key file others can read, a link, or a folder is refused with the fix', async () => {
     const store = new OwnerOnlyFileStore(join(dir, 'credentials.json'));
     await store.write(KEYS);
@@ -62,6 +63,7 @@ describe('electron credentials: owner-only file store (real files, headless mode
     await assert.rejects(new OwnerOnlyFileStore(dir).read(), /not a regular file/);
   });
 
+  // Only root can give a file to another user; the tests and CI run as root here, so this runs.
   test.skipIf(!POSIX || !ROOT)('a key file owned by another user is refused', async () => {
     const store = new OwnerOnlyFileStore(join(dir, 'credentials.json'));
     await store.write(KEYS);

@@ -28,6 +28,7 @@ describe('run-app: which app starts with no arguments, and browser mode on the D
     return { status: result.status, mode: result.stdout.trim(), why: result.stderr.trim() };
   };
 
+  // app-mode.sh's display check is the Linux one (DISPLAY/WAYLAND_DISPLAY); it runs on Linux and in CI.
   test.skipIf(process.platform !== 'linux')(
     'the mode follows the Electron runtime and the display, without downloading anything',
     async () => {
