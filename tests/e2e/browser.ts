@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 /** End-to-end helpers: the real CLI (`edge-capture serve`), Debian's Chromium driven by playwright-core. */
 
@@ -92,4 +92,21 @@ export async function screenshotBothThemes(
   await page.evaluate(() => localStorage.setItem('edge-capture.theme', 'light'));
   await page.reload();
   return saved;
+}
+
+/**
+ * Presses a shortcut until `shows` appears (5 tries, 2 s each). A key pressed right after a page load
+ * can land before React has registered its listener (effects run after the first paint); an operator
+ * would simply press again.
+ */
+export async function pressUntil(page: Page, key: string, shows: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(key);
+    try {
+      await shows.waitFor({ timeout: 2000 });
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { type RgwServer, startRgw } from '../support/rgw.ts';
 import { makeTestClient, readObject, sha256 } from '../support/s3-client.ts';
 import { createBucket, hostPort } from '../support/upload-e2e-fixtures.ts';
-import { launchChromium, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { launchChromium, pressUntil, type Served, screenshotBothThemes, serve } from './browser.ts';
 
 /**
  * The operator's day against a real object store: `edge-capture serve` uploading to a real Ceph RGW
@@ -135,8 +135,8 @@ defaultAction: { action: skip, reason: nothing matched }
   });
 
   test('Test connection: every step passes on the real store; a closed port stops at TCP with the fix', async () => {
-    await page.keyboard.press('Alt+4');
     const card = page.getByRole('article', { name: 'Destination core' });
+    await pressUntil(page, 'Alt+4', card);
     await card.getByRole('button', { name: 'Test connection' }).click();
     const report = card.getByRole('region', { name: 'Test connection result' });
     await report.locator('.connection-test-verdict').waitFor({ timeout: 30_000 });

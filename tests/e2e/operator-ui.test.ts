@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { dropFile, makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
-import { launchChromium, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { launchChromium, pressUntil, type Served, screenshotBothThemes, serve } from './browser.ts';
 
 /**
  * The operator UI end to end: `edge-capture serve` (real engine, real capture folder, the embedded
@@ -113,9 +113,8 @@ describe('operator UI end to end (serve + Chromium)', () => {
   test('a rule edit: refused with the fix, corrected, dry-run, saved, and the next file decided by it', async () => {
     const pid = served.process.pid;
     // Keyboard: Alt+2 opens Rules.
-    await page.keyboard.press('Alt+2');
     const editor = page.getByRole('textbox', { name: 'Rules (YAML)' });
-    await editor.waitFor();
+    await pressUntil(page, 'Alt+2', editor);
     await page.getByText('extension is .jpg').waitFor();
     const original = await editor.inputValue();
     assert.match(original, /# Personal data never leaves the site\./);
@@ -159,7 +158,7 @@ describe('operator UI end to end (serve + Chromium)', () => {
     screenshots.push(...(await screenshotBothThemes(page, 'rules', '.rule-card')));
 
     await dropFile(join(site.captures, 'frame-2.jpg'), 'another image');
-    await page.keyboard.press('Alt+1');
+    await pressUntil(page, 'Alt+1', page.getByRole('tab', { name: /Uploaded/ }));
     await untilCount('uploaded', 4);
     await page.getByRole('tab', { name: /Uploaded/ }).click();
     await page.getByRole('option', { name: /frame-2\.jpg/ }).click();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { dropFile, makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
-import { launchChromium, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { launchChromium, pressUntil, type Served, screenshotBothThemes, serve } from './browser.ts';
 
 /**
  * Destinations in the operator UI, end to end: `edge-capture serve` on a site with two folder
@@ -102,8 +102,8 @@ describe('destinations and settings end to end (serve + Chromium)', () => {
     await page.getByRole('tab', { name: /In progress/ }).waitFor();
 
     // Test connection on the cut destination says what is wrong and what to do (Alt+4: Settings).
-    await page.keyboard.press('Alt+4');
     const card = page.getByRole('article', { name: 'Destination archive' });
+    await pressUntil(page, 'Alt+4', card);
     await card.getByRole('button', { name: 'Test connection' }).click();
     const report = card.getByRole('region', { name: 'Test connection result' });
     await report.waitFor();
@@ -116,7 +116,7 @@ describe('destinations and settings end to end (serve + Chromium)', () => {
     assert.match((await report.locator('[data-step="writable"]').textContent()) ?? '', /Not tried/);
 
     await rename(`${archive}.away`, archive);
-    await page.keyboard.press('Alt+1');
+    await pressUntil(page, 'Alt+1', page.getByRole('tab', { name: /In progress/ }));
     await page.locator('.destination-banner').waitFor({ state: 'detached', timeout: 20_000 });
     await waitFor(
       async () => /2 uploaded/.test((await chip('archive').textContent()) ?? ''),
@@ -127,8 +127,8 @@ describe('destinations and settings end to end (serve + Chromium)', () => {
   });
 
   test('Test connection: every step passes on a good destination; a draft through a file fails with the fix', async () => {
-    await page.keyboard.press('Alt+4');
     const share = page.getByRole('article', { name: 'Destination share' });
+    await pressUntil(page, 'Alt+4', share);
     await share.getByRole('button', { name: 'Test connection' }).click();
     const report = share.getByRole('region', { name: 'Test connection result' });
     await report.getByText(/Every check passed/).waitFor();
