@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -8,6 +8,7 @@ import type { DestinationConfig } from '../../../shared/upload-config.ts';
 import { DEFAULT_DESTINATION } from '../queue/delivery-types.ts';
 import { pathForKey } from '../upload/destinations/fs-paths.ts';
 import { createS3Client } from '../upload/destinations/s3-transport.ts';
+import { syncFolderOf, writeSynced } from './folder-write.ts';
 
 /** A generated file's content: called again for each attempt, so a failed upload regenerates it. */
 export type Body = () => AsyncIterable<string | Uint8Array>;
@@ -89,24 +90,15 @@ export function folderExportTarget(root: string): ExportTarget {
       const path = pathForKey(base, key);
       await mkdir(dirname(path), { recursive: true });
       const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.export-tmp`);
-      const handle = await open(temp, 'wx');
-      let bytes = 0;
       try {
-        for await (const chunk of body()) {
-          const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          await handle.write(buffer);
-          bytes += buffer.length;
-        }
-        await handle.sync();
-        await handle.close();
-        await rename(temp, path);
-        const dir = await open(dirname(path), 'r');
-        await dir.sync().catch(() => undefined);
-        await dir.close();
+        const bytes = await writeSynced(temp, body());
+        await rename(temp, path).catch(async (error: unknown) => {
+          await rm(temp, { force: true });
+          throw error;
+        });
+        await syncFolderOf(path).catch(() => undefined);
         return { key, bytes };
       } catch (error) {
-        await handle.close().catch(() => undefined);
-        await unlink(temp).catch(() => undefined);
         throw new ExportError(`Could not write ${path}: ${messageOf(error)}`, { cause: error });
       }
     },

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ResolvedDestination } from '../config/destinations.ts';
+import { syncFolderOf, writeSynced } from '../export/folder-write.ts';
 import { destinationFsError, ownerTagFor, pathForKey, tempPathFor } from '../upload/destinations/fs-paths.ts';
 import { joinKey } from '../upload/destinations/object-keys.ts';
 import { classifyS3Error, httpStatusOf } from '../upload/destinations/s3-errors.ts';
@@ -126,26 +127,8 @@ function folderSink(root: string, owner: string): ExportSink {
   async function writeTemp(path: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<string> {
     await mkdir(join(path, '..'), { recursive: true });
     const temp = tempPathFor(path, tag);
-    const handle = await open(temp, 'wx');
-    try {
-      for await (const chunk of chunks) await handle.write(chunk);
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await rm(temp, { force: true });
-      throw err;
-    }
-    await handle.close();
+    await writeSynced(temp, chunks);
     return temp;
-  }
-
-  async function syncFolder(path: string): Promise<void> {
-    const folder = await open(join(path, '..'), 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
-    }
   }
 
   return {
@@ -172,7 +155,7 @@ function folderSink(root: string, owner: string): ExportSink {
         } finally {
           await rm(temp, { force: true });
         }
-        await syncFolder(path);
+        await syncFolderOf(path);
         return 'stored';
       } catch (err) {
         throw err instanceof UploadError ? err : destinationFsError(err, `writing ${path}`);
@@ -186,7 +169,7 @@ function folderSink(root: string, owner: string): ExportSink {
           await rm(temp, { force: true });
           throw err;
         });
-        await syncFolder(path);
+        await syncFolderOf(path);
       } catch (err) {
         throw err instanceof UploadError ? err : destinationFsError(err, `writing ${path}`);
       }
