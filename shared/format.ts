@@ -18,3 +18,8 @@ export function formatBytes(bytes: number): string {
   const { value, unit } = binaryScale(bytes);
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${unit}`;
 }
+
+/** "12,345": counts with thousands separators, the same everywhere. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -43,9 +43,7 @@ export function createLogger(options: { json?: boolean; level?: LogLevel } = {})
   };
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+export { formatCount } from '../../shared/format.ts';
 
 /** A fixed-width text table for terminal output. */
 export function table(rows: string[][]): string {

@@ -1,9 +1,5 @@
-export { formatBytes } from '../../../shared/format.ts';
-
 /** Numbers and times the way an operator reads them at a glance. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+export { formatBytes, formatCount } from '../../../shared/format.ts';
 
 export function formatAgo(at: number, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - at) / 1000));
