@@ -145,6 +145,11 @@ test('kill -9 mid fan-out: each bucket resumes its own multipart upload from its
   const fileSha = await writeRandomFile(path, FILE_SIZE);
 
   const first = startEngine();
+  // A failure while waiting must not leave this engine running (it holds the data folder's lock).
+  const killFirst = (error: unknown) => {
+    first.child.kill('SIGKILL');
+    throw error;
+  };
   await waitFor(
     () => {
       if (requestLog.requests.some(isCompleteMultipart))
@@ -155,7 +160,7 @@ test('kill -9 mid fan-out: each bucket resumes its own multipart upload from its
     },
     `${KILL_AFTER_PARTS} parts recorded for each bucket`,
     120_000,
-  );
+  ).catch(killFirst);
   first.child.kill('SIGKILL');
   await exited(first.child);
   const killIndex = requestLog.requests.length;

@@ -146,6 +146,8 @@ export function withQueue<T>(dataDir: string, read: (queue: CaptureQueue) => T):
   if (!existsSync(path)) return undefined;
   const queue = new CaptureQueue(path, { readOnly: true });
   try {
+    // The file exists as soon as the first engine opens it, before its tables do.
+    if (queue.select("SELECT 1 FROM sqlite_master WHERE name = 'files'").length === 0) return undefined;
     return read(queue);
   } finally {
     queue.close();
