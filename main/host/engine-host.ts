@@ -22,6 +22,7 @@ import { queueHandlers, toChangeMessage } from './handlers/queue.ts';
 import { forwardReviewEvents, reviewHandlers } from './handlers/review.ts';
 import { rulesHandlers } from './handlers/rules.ts';
 import { settingsHandlers } from './handlers/settings.ts';
+import { siteEditHandlers } from './handlers/site-edits.ts';
 import { type Handler, type HandlerMap, type HostContext, RequestFailed } from './handlers/types.ts';
 import { uploadsHandlers } from './handlers/uploads.ts';
 import { type HostedEngine, statusEvents } from './hosted-engine.ts';
@@ -60,6 +61,7 @@ const HANDLERS: HandlerMap<RequestName> = {
   ...activityHandlers,
   ...catalogHandlers,
   ...settingsHandlers,
+  ...siteEditHandlers,
   ...uploadsHandlers,
   ...credentialsHandlers,
 };

@@ -10,5 +10,6 @@ export * from './requests.ts';
 export * from './result.ts';
 export * from './review.ts';
 export * from './settings.ts';
+export * from './site-edits.ts';
 export * from './uploads.ts';
 export * from './views.ts';

@@ -28,6 +28,7 @@ import {
   destinationDraftSchema,
   siteSettingsSchema,
 } from './settings.ts';
+import { SITE_EDIT_REQUESTS } from './site-edits.ts';
 import { UPLOADS_REQUESTS } from './uploads.ts';
 import {
   ACTIVITY_KINDS,
@@ -55,6 +56,7 @@ export const REQUESTS = {
   ...REVIEW_REQUESTS,
   ...UPLOADS_REQUESTS,
   ...CREDENTIALS_REQUESTS,
+  ...SITE_EDIT_REQUESTS,
   'catalog.search': { params: catalogSearchParamsSchema, result: catalogPageSchema },
   'catalog.facets': { params: v.strictObject({ filter: catalogFilterSchema }), result: catalogFacetsSchema },
   'datasets.save': { params: datasetSaveParamsSchema, result: v.object({ dataset: datasetSchema }) },

@@ -86,7 +86,9 @@ export type BandwidthTarget = v.InferOutput<typeof bandwidthTargetSchema>;
 
 export const siteSettingsSchema = v.object({
   configFile: v.optional(v.string()),
-  /** Bandwidth can be saved into the site file. */
+  /** The site file's revision (a hash of its text): settings.update refuses a save over a newer file. */
+  revision: v.optional(v.string()),
+  /** Settings can be saved into the site file. */
   editable: v.boolean(),
   readOnlyReason: v.optional(v.string()),
   folders: v.array(v.object({ id: v.string(), path: v.string(), facts: v.array(settingFactSchema) })),
