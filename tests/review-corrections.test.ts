@@ -232,11 +232,16 @@ describe('corrections (real SQLite)', () => {
     const dropped = review.decideHeld({ fileId: down, decision: 'drop', reviewer: 'bo', note: 'blurred' });
     assert.equal(dropped.status === 'decided' && dropped.state, 'skipped');
     assert.match(queue.history(down).at(-1)?.detail ?? '', /^review: drop by bo \(blurred\); not uploaded/);
-    // Re-sent by an outbox: the same decision is a no-op; another is refused with the reason.
-    assert.equal(review.decideHeld({ fileId: down, decision: 'drop', reviewer: 'bo' }).status, 'decided');
+    // Re-sent by a script without an id: the same reviewer's same decision is a duplicate, not a second
+    // move; another reviewer's later decision is overtaken by the first (who, and that they disagree).
+    assert.equal(review.decideHeld({ fileId: down, decision: 'drop', reviewer: 'bo' }).status, 'duplicate');
     const other = review.decideHeld({ fileId: down, decision: 'upload', reviewer: 'cy' });
-    assert.equal(other.status, 'refused');
-    assert.match(other.status === 'refused' ? other.why : '', /no longer held for review; it is skipped/);
+    assert.equal(other.status, 'overtaken');
+    assert.ok(other.status === 'overtaken');
+    assert.equal(other.by, 'bo');
+    assert.equal(other.agrees, false);
+    assert.match(other.why, /bo dropped it first; your upload was not applied \(it is skipped\)/);
+    assert.equal(queue.history(down).filter((c) => c.detail?.startsWith('review:')).length, 1);
     queue.close();
   });
 });

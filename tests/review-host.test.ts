@@ -131,3 +131,75 @@ test('review requests and events through the host', async () => {
   host.close();
   queue.close();
 });
+
+test('held decisions by id through the host: the same id twice is applied once, the second reviewer is overtaken', async () => {
+  const queue = new CaptureQueue(join(dir, 'queue-held.db'));
+  const gate = addCapture(queue, { name: 'gate.jpg', predictions: [], state: 'held' }, 1);
+  const door = addCapture(queue, { name: 'door.jpg', predictions: [], state: 'held' }, 2);
+  const review = new ReviewService(queue);
+  const emitter = new EventEmitter();
+  const engine: HostedEngine = {
+    queue,
+    review,
+    on: (event, listener) => emitter.on(event, listener),
+    off: (event, listener) => emitter.off(event, listener),
+  };
+  const host = new EngineHost(engine, { engineVersion: 'test', flushIntervalMs: 10 });
+  const ana = client(host);
+  const bo = client(host);
+  await ana.hello();
+  await bo.hello();
+  const reviewLines = (fileId: number) =>
+    queue.history(fileId).filter((change) => change.detail?.startsWith('review:'));
+
+  // Ana's outbox sends her drop, the answer is lost, and it sends it again: one move, one history line.
+  const anaDrop = { id: randomUUID(), fileId: gate, decision: 'drop', reviewer: 'ana', decidedAt: 1000 };
+  const first = await ana.request('review.decideHeld', anaDrop);
+  assert.equal(first.ok, true, JSON.stringify(first.error));
+  assert.deepEqual(first.result, { fileId: gate, status: 'decided', state: 'skipped' });
+  const again = await ana.request('review.decideHeld', anaDrop);
+  assert.deepEqual(again.result, { fileId: gate, status: 'duplicate', state: 'skipped' });
+  assert.equal(reviewLines(gate).length, 1, 'the decision is in the history once');
+  assert.equal(queue.history(gate).filter((c) => c.to === 'skipped').length, 1);
+
+  // Bo decided the same file differently while offline: first one wins, and his answer says so.
+  const boUpload = { id: randomUUID(), fileId: gate, decision: 'upload', reviewer: 'bo' };
+  const late = await bo.request('review.decideHeld', boUpload);
+  assert.equal(late.result!['status'], 'overtaken');
+  assert.equal(late.result!['by'], 'ana');
+  assert.equal(late.result!['decision'], 'drop');
+  assert.equal(late.result!['agrees'], false);
+  assert.match(String(late.result!['why']), /ana dropped it first; your upload was not applied/);
+  assert.equal(queue.get(gate)?.state, 'skipped', 'not uploaded after all');
+  // The same late decision re-sent gets the same answer, still without a move.
+  const lateAgain = await bo.request('review.decideHeld', boUpload);
+  assert.deepEqual(lateAgain.result, late.result);
+  assert.equal(reviewLines(gate).length, 1);
+
+  // A reviewer agreeing with the first decision is told it is done already.
+  const cyDrop = await bo.request('review.decideHeld', {
+    id: randomUUID(),
+    fileId: gate,
+    decision: 'drop',
+    reviewer: 'cy',
+  });
+  assert.equal(cyDrop.result!['status'], 'overtaken');
+  assert.equal(cyDrop.result!['agrees'], true);
+
+  // A decision id reused for something else is refused, naming the id.
+  const reused = await ana.request('review.decideHeld', { ...anaDrop, fileId: door });
+  assert.equal(reused.result!['status'], 'refused');
+  assert.match(String(reused.result!['why']), new RegExp(`${anaDrop.id}.*new decision needs a new id`));
+  assert.equal(queue.get(door)?.state, 'held');
+
+  // Bad ids are refused by the contract, naming the field.
+  const bad = await ana.request('review.decideHeld', { ...anaDrop, id: 'nope' });
+  assert.equal(bad.ok, false);
+  assert.match(bad.error!.message, /id/);
+
+  // Every UI hears about the decision once (the duplicate and the overtaken ones change nothing).
+  const changes = bo.events('corrections.changed').filter((e) => (e.payload['fileIds'] as number[]).includes(gate));
+  assert.equal(changes.length, 1);
+  host.close();
+  queue.close();
+});

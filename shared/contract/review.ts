@@ -116,12 +116,27 @@ export const reviewItemDetailSchema = v.object({
   superseded: v.array(correctionRecordSchema),
 });
 
+/**
+ * decided: applied now; duplicate: this decision (same id) was applied before, nothing done again;
+ * overtaken: the file had left `held` before it arrived (first one wins; `by` and `decision` name the
+ * reviewer who decided first, `agrees` whether they decided the same); refused: cannot be applied.
+ */
 export const heldOutcomeSchema = v.variant('status', [
   v.object({
     fileId: idSchema,
-    status: v.literal('decided'),
+    status: v.picklist(['decided', 'duplicate']),
     state: fileStateSchema,
     objectKey: v.optional(v.string()),
+  }),
+  v.object({
+    fileId: idSchema,
+    status: v.literal('overtaken'),
+    state: fileStateSchema,
+    by: v.optional(v.string()),
+    decision: v.optional(v.picklist(['upload', 'drop'])),
+    at: v.optional(time),
+    agrees: v.boolean(),
+    why: v.string(),
   }),
   v.object({ fileId: idSchema, status: v.literal('refused'), why: v.string() }),
 ]);
@@ -185,11 +200,18 @@ export const REVIEW_REQUESTS = {
     params: v.strictObject({ fileId: idSchema }),
     result: v.object({ corrections: v.array(correctionRecordSchema) }),
   },
-  /** A reviewer's word on a held file: upload (queued under the rules' key) or drop (skipped). */
+  /**
+   * A reviewer's word on a held file: upload (queued under the rules' key) or drop (skipped).
+   * Idempotent by id; a file already decided by someone else answers `overtaken`.
+   */
   'review.decideHeld': {
     params: v.strictObject({
+      /** A UUID the outbox makes once: sending the same decision again applies it once. */
+      id: v.optional(v.pipe(v.string(), v.uuid())),
       fileId: idSchema,
       decision: v.picklist(['upload', 'drop']),
+      /** When the reviewer decided (an offline outbox sends it later). */
+      decidedAt: v.optional(time),
       reviewer: name(100),
       note: v.optional(text(2000)),
     }),

@@ -6,7 +6,7 @@ import { compileObjectKey } from '../rules/template.ts';
 import { type AgreementQuery, agreement } from './agreement.ts';
 import { Corrections, imageSizeOf } from './corrections.ts';
 import { type ExportPass, type ExportStatus, ReviewExporter } from './exporter.ts';
-import { decideHeld, type HeldDecisionInput } from './held.ts';
+import { createHeldTable, decideHeld, type HeldDecisionInput } from './held.ts';
 import { ReviewQueue } from './review-queue.ts';
 import { applyThreshold } from './schema.ts';
 import { reviewSettings } from './settings.ts';
@@ -86,6 +86,7 @@ export class ReviewService extends EventEmitter<ReviewEvents> {
     this.keyFor = options.config ? ruleKeyFor(options.config) : () => undefined;
     const settings = options.config ? reviewSettings(options.config) : undefined;
     this.items = new ReviewQueue(queue.database);
+    createHeldTable(queue.database);
     this.corrections = new Corrections(queue, {
       now: this.now,
       destination: () => settings?.destination.name,
@@ -159,7 +160,7 @@ export class ReviewService extends EventEmitter<ReviewEvents> {
   }
 
   decideHeld(input: HeldDecisionInput, keyFor?: (file: FileRecord) => string | undefined): HeldOutcome {
-    const outcome = decideHeld(this.queue, input, keyFor ?? this.keyFor);
+    const outcome = decideHeld(this.queue, input, keyFor ?? this.keyFor, this.now);
     if (outcome.status === 'decided') this.announce([input.fileId]);
     return outcome;
   }

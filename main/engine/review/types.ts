@@ -125,8 +125,23 @@ export interface ReviewItemDetail extends ReviewItemSummary {
 
 export type HeldDecision = 'upload' | 'drop';
 
+/**
+ * decided: applied now; duplicate: this decision (its id) was applied before, nothing done again;
+ * overtaken: the file had left `held` first (by: the reviewer who decided first, when a reviewer did);
+ * refused: cannot be applied, with why.
+ */
 export type HeldOutcome =
-  | { fileId: number; status: 'decided'; state: FileState; objectKey?: string }
+  | { fileId: number; status: 'decided' | 'duplicate'; state: FileState; objectKey?: string }
+  | {
+      fileId: number;
+      status: 'overtaken';
+      state: FileState;
+      by?: string;
+      decision?: HeldDecision;
+      at?: number;
+      agrees: boolean;
+      why: string;
+    }
   | { fileId: number; status: 'refused'; why: string };
 
 /** Agreement of reviewers with the model, for one time bucket, model version and class. */

@@ -48,6 +48,7 @@ export const reviewHandlers: HandlerMap<
   }),
 
   // The key an operator's release gives (the site's rules as running now, edits included).
+  // Idempotent by the decision's id (the renderer's outbox re-sends after a lost answer).
   'review.decideHeld': (engine, params, host) =>
     defined(
       reviewOf(engine).decideHeld(params, host.site ? (file) => host.site?.objectKeyFor(file) : undefined),
