@@ -6,112 +6,22 @@
  */
 import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, test } from 'vitest';
 import { CaptureQueue } from '../main/engine/queue/queue.ts';
 import { ReviewService } from '../main/engine/review/index.ts';
-import { EngineHost } from '../main/host/engine-host.ts';
-import type { HostedEngine } from '../main/host/hosted-engine.ts';
-import { type ConnectTransport, EngineClient } from '../renderer/src/contract/client.ts';
+import { EngineClient } from '../renderer/src/contract/client.ts';
 import { Outbox, OutboxDb } from '../renderer/src/review/outbox.ts';
 import { addCapture, box } from './support/review-fixture.ts';
+import { engineWith as engineIn, link, until, wire } from './support/review-outbox-fixture.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'edge-review-outbox-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-/** The engine side: a real queue with predicted captures, the review service and the host. */
-function engineWith(captures: number) {
-  const queue = new CaptureQueue(join(dir, `queue-${Math.random().toString(36).slice(2)}.db`));
-  const ids: number[] = [];
-  for (let i = 0; i < captures; i++)
-    ids.push(
-      addCapture(
-        queue,
-        {
-          name: `frame-${i}.jpg`,
-          predictions: [
-            { label: 'car', score: 0.4 + i / 100, box: box(10, 20, 100, 50) },
-            { label: 'person', score: 0.9, box: box(300, 100, 40, 120) },
-          ],
-          modelVersion: 'det-1',
-        },
-        i + 1,
-      ),
-    );
-  const review = new ReviewService(queue);
-  const emitter = new EventEmitter();
-  const engine: HostedEngine = {
-    queue,
-    review,
-    on: (event, listener) => emitter.on(event, listener),
-    off: (event, listener) => emitter.off(event, listener),
-  };
-  const host = new EngineHost(engine, { engineVersion: 'test', flushIntervalMs: 10 });
-  return { queue, review, host, ids, sha: (id: number) => queue.get(id)!.sha256! };
-}
-
-/**
- * An in-process link to the host that can be cut: while down, connecting fails at once; `dropAnswers`
- * swallows the host's replies (the request is carried out, the answer lost on the way back).
- */
-function link(host: EngineHost) {
-  const control = { up: true, dropAnswers: false, closeAll: () => {} };
-  const open = new Set<() => void>();
-  control.closeAll = () => {
-    for (const close of [...open]) close();
-  };
-  const connect: ConnectTransport = (handlers) => {
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      open.delete(close);
-      session.closed();
-      queueMicrotask(() => handlers.onClose('link cut'));
-    };
-    const session = host.open({
-      send: (text) => {
-        if (closed) return;
-        if (control.dropAnswers && text.includes('"type":"reply"')) return;
-        queueMicrotask(() => !closed && handlers.onMessage(text));
-      },
-      close: () => close(),
-    });
-    if (!control.up) {
-      closed = true;
-      queueMicrotask(() => handlers.onClose('engine not reachable'));
-    } else {
-      open.add(close);
-      queueMicrotask(() => handlers.onOpen());
-    }
-    return { send: (text) => !closed && void session.receive(text), close };
-  };
-  return { control, connect };
-}
-
-/** The outbox wired to a client as the Review view wires it: submit while connected, hold while not. */
-function wire(outbox: Outbox, client: EngineClient) {
-  return client.onState((state) => {
-    outbox.connect(
-      state.kind === 'connected'
-        ? async (corrections) => (await client.request('corrections.submit', { corrections })).outcomes
-        : null,
-    );
-  });
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const FAST = { backoffMs: [20, 40, 80] };
+const engineWith = (captures: number) => engineIn(dir, captures);
 
 test('drafts and committed records survive a reload (a new Dexie instance on the same database)', async () => {
   const name = 'outbox-reload';
@@ -138,7 +48,13 @@ test('drafts and committed records survive a reload (a new Dexie instance on the
   });
   // The renderer crashes: no close, no sync (nothing connected).
   const second = new Outbox(new OutboxDb(name), FAST);
-  assert.deepEqual(await second.counts(), { unsynced: 1, refused: 0, drafts: 1 });
+  assert.deepEqual(await second.counts(), {
+    unsynced: 1,
+    heldUnsynced: 0,
+    refused: 0,
+    drafts: 1,
+    heldConflicts: 0,
+  });
   const kept = await second.draftFor(7, 'ana');
   assert.equal(kept?.id, draft.id);
   assert.deepEqual(kept?.correction.objects, [{ label: 'van', from: 0 }]);
@@ -246,7 +162,13 @@ test('a refused correction is final and kept with its reason', async () => {
   const [refused] = await outbox.list('refused');
   assert.match(refused?.why ?? '', /changed|sha256/i);
   await outbox.sync();
-  assert.deepEqual(await outbox.counts(), { unsynced: 0, refused: 1, drafts: 0 });
+  assert.deepEqual(await outbox.counts(), {
+    unsynced: 0,
+    heldUnsynced: 0,
+    refused: 1,
+    drafts: 0,
+    heldConflicts: 0,
+  });
   assert.equal(engine.review.corrections.forFile(fileId).length, 0);
   unwire();
   client.stop();

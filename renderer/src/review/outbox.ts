@@ -1,5 +1,15 @@
 import { Dexie, type EntityTable } from 'dexie';
 import type { RequestParams, RequestResult } from '../../../shared/contract/index.ts';
+import {
+  HELD_STORE,
+  type HeldChoice,
+  type HeldRecord,
+  heldInput,
+  listHeld,
+  type SendHeld,
+  saveHeld,
+  statusOf,
+} from './held-outbox.ts';
 
 /**
  * The reviewer's outbox: every change is written to IndexedDB (Dexie) the moment it is made, as a
@@ -14,6 +24,9 @@ import type { RequestParams, RequestResult } from '../../../shared/contract/inde
  * - `pending`: committed (Enter, R, bulk accept), waiting for the engine;
  * - `synced`: the engine has it (kept a while as the reviewer's local history, for undo);
  * - `refused`: the engine said no, with `why`.
+ *
+ * Held decisions (upload / drop of a held file) wait in their own table, sent after the corrections:
+ * see held-outbox.ts.
  */
 export type CorrectionInput = RequestParams<'corrections.submit'>['corrections'][number];
 export type CorrectedObject = CorrectionInput['objects'][number];
@@ -38,20 +51,26 @@ export interface OutboxRecord {
 }
 
 export interface OutboxCounts {
-  /** Committed, not confirmed by the engine yet. */
+  /** Committed corrections and held decisions not confirmed by the engine yet. */
   unsynced: number;
+  /** Of which held decisions. */
+  heldUnsynced: number;
   refused: number;
   drafts: number;
+  /** Held decisions another reviewer (or an operator) overtook with a different outcome. */
+  heldConflicts: number;
 }
 
 export class OutboxDb extends Dexie {
   records!: EntityTable<OutboxRecord, 'id'>;
+  held!: EntityTable<HeldRecord, 'id'>;
   constructor(name = 'edge-capture-review') {
     super(name);
-    this.version(1).stores({
-      // [status+queuedAt]: the next batch in commit order; fileId: an item's drafts and history.
-      records: 'id, [status+queuedAt], fileId, [fileId+status]',
-    });
+    // [status+queuedAt]: the next batch in commit order; fileId: an item's drafts and history.
+    const records = 'id, [status+queuedAt], fileId, [fileId+status]';
+    this.version(1).stores({ records });
+    // Version 2 adds held decisions; corrections already saved stay as they are.
+    this.version(2).stores({ records, held: HELD_STORE });
   }
 }
 
@@ -83,6 +102,7 @@ const DEFAULT_BACKOFF = [1000, 2000, 4000, 8000, 15_000, 30_000];
 export class Outbox {
   readonly db: OutboxDb;
   private submit: SubmitBatch | undefined;
+  private sendHeld: SendHeld | undefined;
   private readonly batch: number;
   private readonly backoff: readonly number[];
   private readonly keepSyncedMs: number;
@@ -120,9 +140,13 @@ export class Outbox {
     this.changed();
   }
 
-  /** Where batches go (null: nowhere now, e.g. disconnected). Connecting starts a sync. */
-  connect(submit: SubmitBatch | null): void {
+  /**
+   * Where batches go (null: nowhere now, e.g. disconnected), and where held decisions go (absent:
+   * they wait). Connecting starts a sync.
+   */
+  connect(submit: SubmitBatch | null, sendHeld?: SendHeld): void {
     this.submit = submit ?? undefined;
+    this.sendHeld = submit ? sendHeld : undefined;
     clearTimeout(this.timer);
     this.timer = undefined;
     if (submit) {
@@ -247,7 +271,57 @@ export class Outbox {
     return removed;
   }
 
+  /**
+   * Records a reviewer's upload / drop of a held file at once and sends it when it can. A pending
+   * decision of theirs for the file, not on its way yet, is replaced (a change of mind).
+   */
+  async decideHeld(input: { fileId: number; decision: HeldChoice; reviewer: string }): Promise<HeldRecord> {
+    const record = await saveHeld(this.db, this.db.held, input, this.inFlight, this.now());
+    this.changed();
+    void this.sync();
+    return record;
+  }
+
+  /** Every held decision of an item, oldest first. */
+  async heldFor(fileId: number): Promise<HeldRecord[]> {
+    const records = await this.db.held.where('fileId').equals(fileId).toArray();
+    return records.sort((a, b) => a.queuedAt - b.queuedAt);
+  }
+
+  /** Held decisions in one state, oldest first. */
+  listHeld(status: HeldRecord['status'], limit = 1000): Promise<HeldRecord[]> {
+    return listHeld(this.db.held, status, limit);
+  }
+
+  /** Every held decision kept here (pending ones, and answered ones until pruned). */
+  allHeld(): Promise<HeldRecord[]> {
+    return this.db.held.toArray();
+  }
+
+  /** Takes back a held decision not sent yet (undo); false when it is on its way or answered. */
+  async withdrawHeld(id: string): Promise<boolean> {
+    if (this.inFlight.has(id)) return false;
+    const removed = await this.db.transaction('rw', this.db.held, async () => {
+      const record = await this.db.held.get(id);
+      if (record?.status !== 'pending' || this.inFlight.has(id)) return false;
+      await this.db.held.delete(id);
+      return true;
+    });
+    if (removed) this.changed();
+    return removed;
+  }
+
   async counts(): Promise<OutboxCounts> {
+    const heldCount = (status: HeldRecord['status']) =>
+      this.db.held.where('[status+queuedAt]').between([status, Dexie.minKey], [status, Dexie.maxKey]).count();
+    const [heldUnsynced, heldConflicts] = await Promise.all([
+      heldCount('pending'),
+      this.db.held
+        .where('[status+queuedAt]')
+        .between(['overtaken', Dexie.minKey], ['overtaken', Dexie.maxKey])
+        .filter((r) => r.answer?.status === 'overtaken' && !r.answer.agrees)
+        .count(),
+    ]);
     const [unsynced, refused, drafts] = await Promise.all([
       this.db.records
         .where('[status+queuedAt]')
@@ -262,7 +336,7 @@ export class Outbox {
         .between(['draft', Dexie.minKey], ['draft', Dexie.maxKey])
         .count(),
     ]);
-    return { unsynced, refused, drafts };
+    return { unsynced: unsynced + heldUnsynced, heldUnsynced, refused, drafts, heldConflicts };
   }
 
   /** Records in one state, oldest first. */
@@ -302,7 +376,7 @@ export class Outbox {
       if (!submit || this.closed) return;
       const batch = await this.list('pending', this.batch);
       if (batch.length === 0) {
-        await this.prune();
+        if (await this.drainHeld()) await this.prune();
         return;
       }
       for (const record of batch) this.inFlight.add(record.id);
@@ -316,11 +390,7 @@ export class Outbox {
         await this.db.records.bulkUpdate(
           batch.map((r) => ({ key: r.id, changes: { attempts: r.attempts + 1, lastError: message } })),
         );
-        const wait = this.backoff[Math.min(this.failures, this.backoff.length - 1)] ?? 30_000;
-        this.failures += 1;
-        this.setState({ sending: false, lastError: message, retryAt: this.now() + wait, ...this.lastSync() });
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.sync(), wait);
+        this.retryLater(message);
         return;
       }
       const now = this.now();
@@ -347,6 +417,44 @@ export class Outbox {
     }
   }
 
+  /**
+   * Sends the pending held decisions one by one, oldest first. Returns true when none is left (false:
+   * the engine was out of reach, a retry is due, or nowhere to send them now).
+   */
+  private async drainHeld(): Promise<boolean> {
+    for (;;) {
+      const send = this.sendHeld;
+      if (!send || this.closed) return !send;
+      const [record] = await this.listHeld('pending', 1);
+      if (!record) return true;
+      this.inFlight.add(record.id);
+      this.setState({ ...this.state, sending: true });
+      try {
+        const answer = await send(heldInput(record));
+        const now = this.now();
+        await this.db.held.update(record.id, { status: statusOf(answer), answer, syncedAt: now });
+        this.failures = 0;
+        this.setState({ sending: false, lastSyncAt: now });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await this.db.held.update(record.id, { attempts: record.attempts + 1, lastError: message });
+        this.retryLater(message);
+        return false;
+      } finally {
+        this.inFlight.delete(record.id);
+      }
+    }
+  }
+
+  /** After a failed send: try again after the next backoff wait. */
+  private retryLater(message: string): void {
+    const wait = this.backoff[Math.min(this.failures, this.backoff.length - 1)] ?? 30_000;
+    this.failures += 1;
+    this.setState({ sending: false, lastError: message, retryAt: this.now() + wait, ...this.lastSync() });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.sync(), wait);
+  }
+
   private lastSync(): Pick<SyncState, 'lastSyncAt'> {
     return this.state.lastSyncAt === undefined ? {} : { lastSyncAt: this.state.lastSyncAt };
   }
@@ -358,6 +466,7 @@ export class Outbox {
       .where('[status+queuedAt]')
       .between(['synced', Dexie.minKey], ['synced', before])
       .delete();
+    await this.db.held.where('[status+queuedAt]').between(['done', Dexie.minKey], ['done', before]).delete();
   }
 }
 

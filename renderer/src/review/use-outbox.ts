@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { EngineClient } from '../contract/client.ts';
 import { useEngine } from '../state/engine-context.ts';
+import type { HeldRecord } from './held-outbox.ts';
 import { Outbox, type OutboxCounts, OutboxDb, type OutboxRecord, type SyncState } from './outbox.ts';
 
 /** One outbox per engine client (per page): it outlives the Review view, so sync goes on elsewhere. */
@@ -13,11 +14,12 @@ export function outboxFor(client: EngineClient): Outbox {
     outbox = created;
     outboxes.set(client, created);
     client.onState((state) =>
-      created.connect(
-        state.kind === 'connected'
-          ? async (corrections) => (await client.request('corrections.submit', { corrections })).outcomes
-          : null,
-      ),
+      state.kind === 'connected'
+        ? created.connect(
+            async (corrections) => (await client.request('corrections.submit', { corrections })).outcomes,
+            (decision) => client.request('review.decideHeld', decision),
+          )
+        : created.connect(null),
     );
   }
   return outbox;
@@ -31,14 +33,17 @@ export interface OutboxView {
   counts: OutboxCounts;
   sync: SyncState;
   refused: OutboxRecord[];
+  /** Held decisions by file: the latest of each (pending, or what the engine answered). */
+  held: ReadonlyMap<number, HeldRecord>;
 }
 
 /** What is still unsynced (and refused), kept current as the outbox changes. */
 export function useOutboxView(outbox: Outbox): OutboxView {
   const [view, setView] = useState<OutboxView>({
-    counts: { unsynced: 0, refused: 0, drafts: 0 },
+    counts: { unsynced: 0, heldUnsynced: 0, refused: 0, drafts: 0, heldConflicts: 0 },
     sync: outbox.state,
     refused: [],
+    held: new Map(),
   });
   useEffect(() => {
     let live = true;
@@ -48,8 +53,14 @@ export function useOutboxView(outbox: Outbox): OutboxView {
       queued = true;
       queueMicrotask(async () => {
         queued = false;
-        const [counts, refused] = await Promise.all([outbox.counts(), outbox.list('refused', 20)]);
-        if (live) setView({ counts, sync: outbox.state, refused });
+        const [counts, refused, held] = await Promise.all([
+          outbox.counts(),
+          outbox.list('refused', 20),
+          outbox.allHeld(),
+        ]);
+        const latest = new Map<number, HeldRecord>();
+        for (const record of held.sort((a, b) => a.queuedAt - b.queuedAt)) latest.set(record.fileId, record);
+        if (live) setView({ counts, sync: outbox.state, refused, held: latest });
       });
     };
     load();
