@@ -19,7 +19,7 @@ export const STATE_FOR_ACTION: Record<RuleAction, FileState> = {
  * file, and stores the decision. Runs inside the caller's transaction.
  */
 export class Decider {
-  private readonly config: ResolvedConfig;
+  private config: ResolvedConfig;
   private readonly queue: CaptureQueue;
   private rules: CompiledRules;
   private readonly now: () => number;
@@ -34,6 +34,11 @@ export class Decider {
     this.queue = queue;
     this.rules = rules;
     this.now = now;
+  }
+
+  /** A live config change: the duplicate policy and folder devices for files decided from now on. */
+  setConfig(config: ResolvedConfig): void {
+    this.config = config;
   }
 
   /** New rules for the files decided from now on (an operator's live edit); decided files keep theirs. */

@@ -9,7 +9,8 @@ import { Pipeline } from './pipeline.ts';
 import { CaptureQueue } from './queue/queue.ts';
 import type { QueueChange } from './queue/types.ts';
 import { Reconciler } from './reconcile.ts';
-import { RetentionManager, type RetentionStatus } from './retention/index.ts';
+import { applyConfig, diffConfigs, type LiveParts, RestartRequired } from './reconfigure.ts';
+import type { RetentionStatus } from './retention/index.ts';
 import { ReviewService } from './review/index.ts';
 import { type CompiledRules, compileRules } from './rules/index.ts';
 import {
@@ -18,8 +19,8 @@ import {
   takeBandwidthRequest,
   writeOperatorPause,
 } from './runtime-requests.ts';
-import { type DestinationStatus, FanOut } from './upload/fan-out.ts';
-import { sidecarLocator } from './upload/sidecar-upload.ts';
+import { Transfer } from './transfer.ts';
+import type { DestinationStatus } from './upload/fan-out.ts';
 import type { UploaderStatus } from './upload/uploader.ts';
 import { CaptureWatcher, type WatchProblem } from './watch/index.ts';
 
@@ -62,7 +63,7 @@ export const ENGINE_PROBLEMS = '(engine)';
  * so the CLI, the desktop app's utility process and the tests all run the same code.
  */
 export class CaptureEngine extends EventEmitter<EngineEvents> {
-  readonly config: ResolvedConfig;
+  private current: ResolvedConfig;
   readonly queue: CaptureQueue;
   /** Reviewing: the review queue, corrections, held decisions, agreement, the corrections exporter. */
   readonly review: ReviewService;
@@ -77,9 +78,10 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   private reconciler?: Reconciler;
   private heartbeat?: NodeJS.Timeout;
   private releaseLock?: () => void;
-  /** One uploader per destination. */
-  private fanOut?: FanOut;
-  private retention?: RetentionManager;
+  /** One uploader per destination, and local retention. */
+  private transferParts?: Transfer;
+  /** Live config changes, one at a time. */
+  private reconfiguring: Promise<unknown> = Promise.resolve();
   /** Set by the disk guard: new files are left on disk until there is room again. */
   capturePausedReason?: string;
   private readonly problems = new Map<string, EngineProblem>();
@@ -88,7 +90,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
   constructor(config: ResolvedConfig, options: EngineOptions = {}) {
     super();
-    this.config = config;
+    this.current = config;
     this.now = options.now ?? Date.now;
     this.ownsQueue = !options.queue;
     this.transfer = options.transfer ?? true;
@@ -162,44 +164,93 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.pipeline?.idle();
   }
 
+  /** The config the engine runs on: the one it started with, then each applied by reconfigure(). */
+  get config(): ResolvedConfig {
+    return this.current;
+  }
+
   /** Uploaders (one per destination) and local retention; no destination: the embedded local demo store. */
   private startTransfer(): void {
-    const { upload, retention } = this.config;
-    this.retention = new RetentionManager(this.queue, retention, {
-      folders: this.config.folders,
+    this.transferParts = new Transfer(this.config, this.queue, {
       now: this.now,
-    });
-    this.retention.on('pause', (gate) => {
-      this.capturePausedReason = gate.reason;
-      if (this.pipeline) this.pipeline.paused = true;
-      this.emit('status');
-    });
-    this.retention.on('resume', () => {
-      this.capturePausedReason = undefined;
-      if (this.pipeline) this.pipeline.paused = false;
-      this.emit('status');
-      this.reconcileSoon(); // pick up what arrived while paused
-    });
-    this.pipeline?.setDropNew(() => this.retention?.shouldDropNew() ?? false);
-    this.fanOut = new FanOut(this.config, this.queue, {
-      now: this.now,
-      // Keep/delete/archive is decided in the same commit as `uploaded` (durable when a copy is removed).
-      afterUpload: this.retention,
-      onUploaded: (record) => {
-        if (record.state === 'uploaded') {
-          this.retention?.afterUpload(record.id).catch((error) => this.recordUnexpected('retention', error));
-        }
-      },
-      // Prediction sidecars go up beside their captures (and retention then removes them with them).
-      sidecars: upload.sidecars ? sidecarLocator(this.config.inspect.sidecarPattern) : undefined,
       onStatus: () => this.emit('status'),
+      onCaptureGate: (reason) => this.setCaptureGate(reason),
+      recordUnexpected: (where, error) => this.recordUnexpected(where, error),
     });
+    this.pipeline?.setDropNew(() => this.transferParts?.shouldDropNew() ?? false);
     // An operator's pause outlives restarts: the engine starts paused if one is recorded.
     this.operatorPause = readOperatorPause(this.queue);
-    this.fanOut.setOperatorPause(this.operatorPause !== undefined);
-    this.fanOut.start();
-    this.retention.start();
+    this.transferParts.start(this.operatorPause !== undefined);
     this.review.startExporter();
+  }
+
+  /** The disk guard paused capture (new files are left on disk) or lifted its pause. */
+  private setCaptureGate(reason: string | undefined): void {
+    const was = this.capturePausedReason;
+    this.capturePausedReason = reason;
+    if (this.pipeline) this.pipeline.paused = reason !== undefined;
+    this.emit('status');
+    if (was !== undefined && reason === undefined) this.reconcileSoon(); // pick up what arrived while paused
+  }
+
+  /**
+   * Applies a new config without a restart: rules recompiled, capture folders added, removed or
+   * changed (a new one gets its catch-up scan), uploaders and retention rebuilt on the new upload,
+   * destination and retention settings. The queue is untouched: files already queued keep their
+   * state. Refused with RestartRequired (nothing changed) for settings only a restart can change.
+   * If a step fails, the engine goes back to the config it had and the error is thrown.
+   */
+  reconfigure(next: ResolvedConfig): Promise<void> {
+    const run = this.reconfiguring.then(async () => {
+      const before = this.current;
+      const diff = diffConfigs(before, next);
+      if (diff.restartOnly.length > 0) throw new RestartRequired(diff.restartOnly);
+      try {
+        await applyConfig(this.live(), before, next);
+      } catch (error) {
+        await applyConfig(this.live(), next, before).catch((again) =>
+          this.recordUnexpected('going back to the previous config', again),
+        );
+        throw error;
+      }
+    });
+    this.reconfiguring = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The parts reconfigure() changes, for applyConfig (reconfigure.ts). */
+  private live(): LiveParts {
+    return {
+      started: this.startedAt > 0,
+      setConfig: (config) => {
+        this.current = config;
+      },
+      rules: (config) => {
+        const rules = compileRules(config);
+        this.pipeline?.setConfig(config);
+        this.applyRules(rules);
+      },
+      folders: async (config, diff) => {
+        this.pipeline?.setConfig(config);
+        this.inspector?.setFolders(config.folders);
+        this.reconciler?.setConfig(config);
+        for (const folder of [...diff.removed, ...diff.changed]) {
+          this.problems.delete(folder.id);
+          await this.watcher?.removeFolder(folder.id);
+        }
+        for (const folder of [...diff.changed, ...diff.added]) {
+          await this.watcher?.addFolder(folder, config.folders.indexOf(folder));
+        }
+        // New and changed folders get their catch-up scan (files already there are taken in).
+        if (diff.added.length + diff.changed.length > 0) this.reconcileSoon();
+      },
+      reconcileInterval: (ms) => this.reconciler?.runPeriodically(ms),
+      transfer: (config, diff) => this.transferParts?.reconfigure(config, diff) ?? Promise.resolve(),
+      changed: (what) => {
+        this.queue.note('settings-applied', `applied without a restart: ${what}`);
+        this.emit('status');
+      },
+    };
   }
 
   private bandwidthRequestSeenAt = 0;
@@ -228,7 +279,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     const was = this.operatorPause;
     this.operatorPause = pause;
     if ((was === undefined) === (pause === undefined)) return;
-    this.fanOut?.setOperatorPause(pause !== undefined);
+    this.transferParts?.setOperatorPause(pause !== undefined);
     this.queue.note(
       'upload',
       pause ? `all uploads paused by ${pause.by}` : `uploads resumed by ${resumedBy ?? 'an operator'}`,
@@ -268,7 +319,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
   /** The first (or only) destination's uploader. */
   uploadStatus(): UploaderStatus | undefined {
-    return this.fanOut?.primary();
+    return this.transferParts?.primary();
   }
 
   /**
@@ -276,21 +327,21 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
    * in-flight uploads, bytes/s, limits and delivery counts by state.
    */
   destinationStatuses(): DestinationStatus[] {
-    return this.fanOut?.statuses() ?? [];
+    return this.transferParts?.statuses() ?? [];
   }
 
   /** The first destination's last success and unresolved outage, including what the run before a restart knew. */
   linkMemory(): LinkMemory | undefined {
-    return this.fanOut?.primaryLink();
+    return this.transferParts?.primaryLink();
   }
 
   retentionStatus(): RetentionStatus | undefined {
-    return this.retention?.status();
+    return this.transferParts?.retentionStatus();
   }
 
   /** Changes the site's bandwidth limit at run time ("off", "512k", "08:00,512k 18:00,off"), or one destination's. */
   setBandwidth(spec: string, destination?: string): void {
-    this.fanOut?.setBandwidth(spec, destination);
+    this.transferParts?.setBandwidth(spec, destination);
   }
 
   async stop(): Promise<void> {
@@ -300,8 +351,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     await this.reconciler?.idle();
     await this.pipeline?.stop();
     await this.inspector?.close();
-    await this.fanOut?.stop();
-    await this.retention?.stop();
+    await this.reconfiguring;
+    await this.transferParts?.stop();
     await this.review.stop();
     this.queue.note('engine-stopped', `pid ${process.pid}`);
     // The last word on the link stays readable: `status` shows it while no engine runs.
@@ -381,9 +432,9 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   }
 
   private writeHeartbeat(running: boolean): void {
-    const upload = this.fanOut?.primary();
-    const link = this.fanOut?.primaryLink();
-    const destinations = this.fanOut?.statuses() ?? [];
+    const upload = this.transferParts?.primary();
+    const link = this.transferParts?.primaryLink();
+    const destinations = this.transferParts?.statuses() ?? [];
     this.queue.setMeta(
       'heartbeat',
       JSON.stringify({
@@ -401,7 +452,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
           lastSuccessAt: link?.lastSuccessAt,
           lastError: upload.online ? upload.lastError : link?.lastError,
           bytesPerSecond: upload.bytesPerSecond,
-          bandwidthLimit: this.fanOut?.siteLimit(),
+          bandwidthLimit: this.transferParts?.siteLimit(),
         },
         // Each destination on its own (status and the UI show them when there are several).
         destinations: destinations.map((d) => ({

@@ -49,7 +49,7 @@ export class Pipeline {
   /** Set while the disk guard has paused capture. */
   paused = false;
 
-  private readonly config: ResolvedConfig;
+  private config: ResolvedConfig;
   private readonly queue: CaptureQueue;
   private readonly inspector: Inspector;
   private readonly decider: Decider;
@@ -137,6 +137,12 @@ export class Pipeline {
     });
     for (const id of ids) this.enqueue(id);
     this.late.flush();
+  }
+
+  /** A live config change: folders (settle times, devices) and the duplicate policy for files from now on. */
+  setConfig(config: ResolvedConfig): void {
+    this.config = config;
+    this.decider.setConfig(config);
   }
 
   /** Swaps the compiled rules: files decided from now on use these. */

@@ -11,7 +11,7 @@ import { confirmGone } from './watch/problems.ts';
  * Only new or changed files are handed to the pipeline, so a rescan of a big folder is cheap.
  */
 export class Reconciler {
-  private readonly config: ResolvedConfig;
+  private config: ResolvedConfig;
   private readonly queue: CaptureQueue;
   private readonly pipeline: Pipeline;
   private readonly watcher: CaptureWatcher;
@@ -37,7 +37,14 @@ export class Reconciler {
     this.onProblem = onProblem;
   }
 
+  /** A live config change: the next pass scans the new folder list (a pass under way stops at removed folders). */
+  setConfig(config: ResolvedConfig): void {
+    this.config = config;
+  }
+
   runPeriodically(intervalMs: number): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     if (intervalMs <= 0) return;
     this.timer = setInterval(() => void this.runOnce(), intervalMs);
     this.timer.unref();
@@ -66,6 +73,7 @@ export class Reconciler {
       try {
         for await (const batch of scanFolder(folder, { now: this.now(), onProblem: this.onProblem })) {
           if (this.stopped) return;
+          if (!this.config.folders.some((f) => f.id === folder.id)) break;
           for (const file of batch.complete) seen.add(file.absPath);
           for (const path of batch.pending) {
             seen.add(path);
@@ -84,7 +92,8 @@ export class Reconciler {
           fatal: false,
         });
       }
-      if (completed) await this.markMissing(folder, index, seen);
+      const stillWatched = this.config.folders.some((f) => f.id === folder.id);
+      if (completed && stillWatched) await this.markMissing(folder, index, seen);
     }
   }
 

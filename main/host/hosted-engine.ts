@@ -32,6 +32,11 @@ export interface HostedEngine {
   readonly config?: ResolvedConfig;
   /** Reviewing: review queue, corrections, held decisions, agreement, export (CaptureEngine.review). */
   readonly review?: ReviewService;
+  /**
+   * Applies a new config without a restart (CaptureEngine.reconfigure); throws, with the engine back
+   * on its old config, when it cannot.
+   */
+  reconfigure?(next: ResolvedConfig): Promise<void>;
   /** Swaps the rules deciding new files (CaptureEngine.applyRules). */
   applyRules?(rules: CompiledRules): void;
   /** Every destination's link, limits and counts (CaptureEngine.destinationStatuses). */

@@ -77,6 +77,18 @@ export class SiteControl {
     return this.current;
   }
 
+  /** Runs a save in the one-at-a-time queue shared with rule and setting saves. */
+  exclusive<T>(save: () => Promise<T>): Promise<T> {
+    const run = this.saving.then(save);
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The engine now runs on this config (a settings edit was applied live). */
+  adopt(config: ResolvedConfig): void {
+    this.current = config;
+  }
+
   /** The site file, or undefined for built-in configs (the demo). */
   get file(): string | undefined {
     const source = this.current.source;

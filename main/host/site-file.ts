@@ -91,3 +91,160 @@ export async function writeAtomically(file: string, text: string): Promise<void>
   await writeFile(temp, text, { mode: info.mode & 0o777, flag: 'wx' });
   await rename(temp, file);
 }
+
+/** One edit by JSON pointer (`/folders/-` appends); no value: the setting is removed. */
+export interface PointerEdit {
+  path: string;
+  value?: unknown;
+}
+
+/** An edit that cannot be made: it names the setting (JSON pointer) and the fix. */
+export interface EditProblem {
+  path: string;
+  message: string;
+  hint: string;
+}
+
+/** `/folders/0/path` → ['folders', '0', 'path'] (RFC 6901 escapes undone; indexes stay strings here). */
+export function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+const isIndex = (segment: string): boolean => /^(0|[1-9]\d{0,5})$/.test(segment);
+
+type Step =
+  | { kind: 'set'; path: SettingPath; value: unknown }
+  | { kind: 'append'; path: SettingPath; value: unknown }
+  | { kind: 'delete'; path: SettingPath };
+
+/**
+ * Resolves an edit against the document as it is (plain data): list indexes become numbers, `-`
+ * an append, and a path through a scalar or past the end of a list is a problem.
+ */
+function stepOf(data: unknown, edit: PointerEdit): Step | EditProblem {
+  const segments = pointerSegments(edit.path);
+  const path: (string | number)[] = [];
+  let here: unknown = data;
+  for (const [index, segment] of segments.entries()) {
+    const last = index === segments.length - 1;
+    const at = `/${segments.slice(0, index).join('/')}`;
+    if (Array.isArray(here)) {
+      if (segment === '-' && last) {
+        if (edit.value === undefined)
+          return {
+            path: edit.path,
+            message: 'there is nothing to remove at "-".',
+            hint: 'Name the entry by its number, e.g. /folders/1.',
+          };
+        return { kind: 'append', path, value: edit.value };
+      }
+      if (!isIndex(segment) || Number(segment) > here.length || (Number(segment) === here.length && !last)) {
+        return {
+          path: edit.path,
+          message: `${at} has ${here.length} entr${here.length === 1 ? 'y' : 'ies'}; there is no entry "${segment}".`,
+          hint: `Use a number from 0 to ${Math.max(0, here.length - 1)}, or "-" to add one at the end.`,
+        };
+      }
+      path.push(Number(segment));
+      here = here[Number(segment)];
+      continue;
+    }
+    if (here !== undefined && (here === null || typeof here !== 'object')) {
+      return {
+        path: edit.path,
+        message: `${at} is a single value, so it has no "${segment}".`,
+        hint: `Set ${at} itself instead.`,
+      };
+    }
+    if (segment === '-' && last && here === undefined && edit.value !== undefined) {
+      // Appending to a list the file does not have yet: the list is created.
+      return { kind: 'set', path, value: [edit.value] };
+    }
+    path.push(segment);
+    here = here === undefined ? undefined : (here as Record<string, unknown>)[segment];
+  }
+  if (edit.value === undefined) return { kind: 'delete', path };
+  return { kind: 'set', path, value: edit.value };
+}
+
+const isProblem = (step: Step | EditProblem): step is EditProblem => 'message' in step;
+
+function applyToData(data: unknown, step: Step): unknown {
+  const root = (data && typeof data === 'object' ? structuredClone(data) : {}) as Record<string, unknown>;
+  const parentPath = step.kind === 'append' ? step.path : step.path.slice(0, -1);
+  let parent: Record<string | number, unknown> = root;
+  for (const key of parentPath) {
+    const next = parent[key];
+    if (next === undefined || next === null || typeof next !== 'object') parent[key] = {};
+    parent = parent[key] as Record<string | number, unknown>;
+  }
+  if (step.kind === 'append') {
+    if (Array.isArray(parent)) parent.push(step.value);
+    return root;
+  }
+  const key = step.path.at(-1);
+  if (key === undefined) return step.kind === 'set' ? step.value : {};
+  if (step.kind === 'delete') {
+    if (Array.isArray(parent) && typeof key === 'number') parent.splice(key, 1);
+    else delete parent[key];
+  } else parent[key] = step.value;
+  return root;
+}
+
+/**
+ * The site file's text with every edit made, or the first edit that cannot be made. YAML: a scalar
+ * replaced in place is spliced byte for byte (replaceSetting); anything else (an entry added,
+ * removed or replaced by an object) goes through the `yaml` Document API, which keeps comments and
+ * the layout of everything it does not touch. JSON files are rewritten.
+ */
+export function applySettingEdits(
+  fileText: string,
+  file: string,
+  edits: readonly PointerEdit[],
+): { text: string } | { problem: EditProblem } {
+  if (isJson(file)) {
+    let data: unknown = JSON.parse(fileText);
+    for (const edit of edits) {
+      const step = stepOf(data, edit);
+      if (isProblem(step)) return { problem: step };
+      data = applyToData(data, step);
+    }
+    return { text: `${JSON.stringify(data, null, 2)}\n` };
+  }
+  let text = fileText;
+  for (const edit of edits) {
+    const doc = parseDocument(text);
+    const data = doc.toJS() ?? {};
+    const step = stepOf(data, edit);
+    if (isProblem(step)) return { problem: step };
+    const expected = JSON.stringify(applyToData(data, step));
+    const value = step.kind === 'delete' ? undefined : step.value;
+    if (
+      step.kind === 'set' &&
+      (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    ) {
+      const candidate = spliceSetting(
+        text,
+        doc,
+        step.path,
+        typeof value === 'string' ? JSON.stringify(value) : String(value),
+      );
+      if (candidate !== undefined) {
+        const check = parseDocument(candidate);
+        if (check.errors.length === 0 && JSON.stringify(check.toJS()) === expected) {
+          text = candidate;
+          continue;
+        }
+      }
+    }
+    if (step.kind === 'append') doc.addIn(step.path as (string | number)[], doc.createNode(step.value));
+    else if (step.kind === 'delete') {
+      if (doc.hasIn(step.path as (string | number)[])) doc.deleteIn(step.path as (string | number)[]);
+    } else doc.setIn(step.path as (string | number)[], doc.createNode(step.value));
+    text = doc.toString({ lineWidth: 0 });
+  }
+  return { text };
+}

@@ -35,6 +35,11 @@ export interface Inspector {
   readSidecarOf(target: InspectTarget): Promise<SidecarFindings>;
   /** How many inspect() calls are worth keeping in flight at once. */
   readonly parallel: number;
+  /**
+   * The capture folders changed while running (a live config change): files are confined to the new
+   * list from now on. Workers busy with the old list finish their files, then stop.
+   */
+  setFolders(folders: readonly ConfinedFolder[]): void;
   /** Stops the inspection workers, if any. */
   close(): Promise<void>;
 }
@@ -86,21 +91,41 @@ export async function createInspector(
   validatePiiConfig(cfg.pii);
   const sidecars = new SidecarPattern(cfg.sidecarPattern);
   const plugins = await loadPlugins(cfg.plugins, opts.baseDir ?? process.cwd());
-  const folderList = (opts.folders ?? []).map(({ id, path, symlinks }) => ({ id, path, symlinks }));
+  const listOf = (list: readonly ConfinedFolder[]) =>
+    list.map(({ id, path, symlinks }) => ({ id, path, symlinks }));
+  let folderList = listOf(opts.folders ?? []);
   const folders = new Map(folderList.map((folder) => [folder.id, folder]));
   const forPlugins = plugins.length > 0;
   const inProcess = (target: InspectTarget) =>
     examineFile(target, cfg, sidecars, confinementFor(folders, target), forPlugins);
-  const pool =
-    (opts.workers ?? 0) > 0
-      ? new InspectPool(opts.workers ?? 0, { inspect: cfg, folders: folderList, forPlugins }, inProcess)
+  const workers = opts.workers ?? 0;
+  const newPool = () =>
+    workers > 0
+      ? new InspectPool(workers, { inspect: cfg, folders: folderList, forPlugins }, inProcess)
       : undefined;
+  let pool = newPool();
+  // Files in flight per pool, so a pool set up with an old folder list is closed once it is done.
+  const inFlight = new Map<InspectPool, number>();
+  const retired = new Set<InspectPool>();
+  const settle = (used: InspectPool) => {
+    const left = (inFlight.get(used) ?? 1) - 1;
+    inFlight.set(used, left);
+    if (left === 0 && retired.has(used)) {
+      retired.delete(used);
+      inFlight.delete(used);
+      void used.close();
+    }
+  };
   // Only the target's own fields travel to a worker (callers pass whole queue records).
-  const examine = pool
-    ? ({ folderId, absPath, relPath }: InspectTarget) => pool.examine({ folderId, absPath, relPath })
-    : inProcess;
+  const examine = (target: InspectTarget): Promise<Examined> => {
+    const used = pool;
+    if (!used) return inProcess(target);
+    inFlight.set(used, (inFlight.get(used) ?? 0) + 1);
+    const { folderId, absPath, relPath } = target;
+    return used.examine({ folderId, absPath, relPath }).finally(() => settle(used));
+  };
   return {
-    parallel: pool && !forPlugins ? POOLED_PARALLEL : IN_PROCESS_PARALLEL,
+    parallel: workers > 0 && !forPlugins ? POOLED_PARALLEL : IN_PROCESS_PARALLEL,
     inspect: (target) => inspectFile(target, plugins, examine),
     isSidecar: (relPath) => sidecars.matches(relPath),
     sidecarPathFor: (absPath) => sidecars.pathFor(absPath),
@@ -111,8 +136,19 @@ export async function createInspector(
         (err: Error) => ({ warnings: [`sidecar ${source}: ${err.message}`] }),
       );
     },
+    setFolders: (list) => {
+      folderList = listOf(list);
+      folders.clear();
+      for (const folder of folderList) folders.set(folder.id, folder);
+      const old = pool;
+      pool = newPool();
+      if (!old) return;
+      if ((inFlight.get(old) ?? 0) === 0) void old.close();
+      else retired.add(old);
+    },
     close: async () => {
-      await pool?.close();
+      await Promise.all([pool, ...retired].map((p) => p?.close()));
+      retired.clear();
     },
   };
 }

@@ -20,6 +20,8 @@ export interface RetentionContext {
   now?: () => number;
   /** Free-space reader for the disk guard; defaults to fs.promises.statfs. */
   statfs?: StatfsReader;
+  /** Shared with the manager this one replaces (a live config change), so both never work on one file. */
+  locks?: FileLocks;
 }
 
 export interface AfterUploadResult {
@@ -71,7 +73,7 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
   private readonly queue: CaptureQueue;
   private readonly settings: RetentionSettings;
   private readonly now: () => number;
-  private readonly locks = new FileLocks();
+  private readonly locks: FileLocks;
   private readonly guard: DiskGuard;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -85,6 +87,7 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
     if (issue) throw new Error(`${issue.path}: ${issue.message} ${issue.hint}`);
     this.queue = queue;
     this.settings = settings;
+    this.locks = ctx.locks ?? new FileLocks();
     this.now = ctx.now ?? Date.now;
     this.guard = new DiskGuard(queue, settings.diskGuard, this.locks, {
       folders: ctx.folders,
@@ -252,6 +255,11 @@ export class RetentionManager extends EventEmitter<RetentionEvents> {
 
   get capturePaused(): boolean {
     return this.guard.capturePaused;
+  }
+
+  /** The per-file locks, for a manager that replaces this one. */
+  get fileLocks(): FileLocks {
+    return this.locks;
   }
 
   /** Sweeps and checks the disk now, then every diskGuard.checkInterval. */

@@ -27,6 +27,8 @@ export interface FanOutContext {
   onUploaded: UploaderContext['onUploaded'];
   sidecars?: SidecarLocator;
   onStatus: () => void;
+  /** A folder's device name; default: from `config` (pass one that follows live folder changes). */
+  deviceFor?: (folderId: string) => string;
 }
 
 interface Lane {
@@ -81,7 +83,9 @@ export class FanOut {
         device: config.device,
         destinationName: d.name,
         siteThrottle: this.site,
-        deviceFor: (folderId) => config.folders.find((f) => f.id === folderId)?.device ?? config.device,
+        deviceFor:
+          ctx.deviceFor ??
+          ((folderId) => config.folders.find((f) => f.id === folderId)?.device ?? config.device),
         now: ctx.now,
         linkBeforeRestart: before,
         // Keep/delete/archive is decided in the commit recording the file's last delivery.

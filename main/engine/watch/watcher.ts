@@ -48,6 +48,9 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   readonly #readyTimeoutMs: number;
   #stopped = false;
   #started = false;
+  #now: () => number = Date.now;
+  /** Folders taken out while running: scans of them still under way are ignored, not errors. */
+  readonly #removed = new Set<string>();
   /** Resolves when stop() is called, so nothing waits on a watcher that was closed mid-start. */
   readonly #stopping: Promise<boolean>;
   #signalStop: () => void = () => {};
@@ -68,28 +71,72 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
         );
       }
     });
-    folders.forEach((folder, index) => {
-      const ref: FolderRef = {
-        folderId: folder.id,
-        root: path.resolve(folder.path),
-        configPath: `folders[${index}].path`,
-      };
-      const state: FolderState = {
-        folder: { ...folder, path: ref.root },
-        ref,
-        completion: new FolderCompletion({ ...folder, path: ref.root }, ref, now, {
-          file: (file) => this.#emitSafely('file', file),
-          problem: (problem) => this.#report(state, problem),
-        }),
-        chokidar: undefined,
-        retryTimer: undefined,
-        hadProblem: false,
-        reported: new Set(),
-        rawOffers: new Set(),
-        rawInFlight: 0,
-      };
-      this.#states.set(folder.id, state);
-    });
+    this.#now = now;
+    for (const [index, folder] of folders.entries())
+      this.#states.set(folder.id, this.#makeState(folder, index));
+  }
+
+  #makeState(folder: ResolvedFolder, index: number): FolderState {
+    const ref: FolderRef = {
+      folderId: folder.id,
+      root: path.resolve(folder.path),
+      configPath: `folders[${index}].path`,
+    };
+    const state: FolderState = {
+      folder: { ...folder, path: ref.root },
+      ref,
+      completion: new FolderCompletion({ ...folder, path: ref.root }, ref, this.#now, {
+        file: (file) => this.#emitSafely('file', file),
+        problem: (problem) => this.#report(state, problem),
+      }),
+      chokidar: undefined,
+      retryTimer: undefined,
+      hadProblem: false,
+      reported: new Set(),
+      rawOffers: new Set(),
+      rawInFlight: 0,
+    };
+    return state;
+  }
+
+  /**
+   * Starts watching one more folder while the others go on (a live config change); resolves once it
+   * is watched or has reported why it is not. `index` is its place in the config's folder list.
+   */
+  async addFolder(folder: ResolvedFolder, index: number): Promise<void> {
+    if (this.#states.has(folder.id)) {
+      throw new Error(`addFolder(): a capture folder with id "${folder.id}" is already watched.`);
+    }
+    const state = this.#makeState(folder, index);
+    this.#states.set(folder.id, state);
+    this.#removed.delete(folder.id);
+    if (this.#started && !this.#stopped) await this.#open(state);
+  }
+
+  /**
+   * Stops watching one folder (a live config change); the others go on. New files there are no
+   * longer seen; files already handed on are the queue's business.
+   */
+  async removeFolder(folderId: string): Promise<void> {
+    const state = this.#states.get(folderId);
+    if (!state) return;
+    this.#states.delete(folderId);
+    this.#removed.add(folderId);
+    await this.#close(state);
+  }
+
+  async #close(state: FolderState): Promise<void> {
+    clearTimeout(state.retryTimer);
+    state.rawOffers.clear();
+    state.completion.close();
+    const watcher = state.chokidar;
+    state.chokidar = undefined;
+    await watcher?.close();
+  }
+
+  /** The watcher was stopped, or this folder was taken out of it. */
+  #gone(state: FolderState): boolean {
+    return this.#stopped || this.#states.get(state.folder.id) !== state;
   }
 
   /** Starts watching every folder; resolves once each is watched or has reported why it is not. */
@@ -103,20 +150,14 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#signalStop();
-    const closing: Promise<void>[] = [];
-    for (const state of this.#states.values()) {
-      clearTimeout(state.retryTimer);
-      state.rawOffers.clear();
-      state.completion.close();
-      if (state.chokidar) closing.push(state.chokidar.close());
-      state.chokidar = undefined;
-    }
-    await Promise.all(closing);
+    await Promise.all([...this.#states.values()].map((state) => this.#close(state)));
   }
 
   /** Runs a file found by a scan, but not yet settled, through the completeness check. */
   consider(folderId: string, absPath: string): void {
     const state = this.#states.get(folderId);
+    // A folder taken out by a live config change while a scan of it was under way: nothing to do.
+    if (!state && this.#removed.has(folderId)) return;
     if (!state) throw new Error(`consider(): no capture folder has id "${folderId}".`);
     if (this.#stopped) return;
     const resolved = path.resolve(absPath);
@@ -136,9 +177,9 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
 
   async #open(state: FolderState): Promise<void> {
     state.retryTimer = undefined;
-    if (this.#stopped) return;
+    if (this.#gone(state)) return;
     const checked = await this.#checkRoot(state);
-    if (this.#stopped) return;
+    if (this.#gone(state)) return;
     if ('problem' in checked) {
       const unusable = checked.problem;
       this.#report(state, {
@@ -155,7 +196,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     state.chokidar = watcher;
     this.#wire(state, watcher, checked.realRoot);
     await this.#whenReady(state, watcher);
-    if (this.#stopped || state.chokidar !== watcher) return;
+    if (this.#gone(state) || state.chokidar !== watcher) return;
     const recovered = state.hadProblem;
     state.hadProblem = false;
     state.reported.clear();
@@ -249,7 +290,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
    * reading inotify for over a second (and the kernel drops events once its queue is full).
    */
   #offerRaw(state: FolderState, absPath: string): void {
-    if (this.#stopped) return;
+    if (this.#gone(state)) return;
     const rel = toRelPosix(state.ref.root, absPath);
     if (!this.#inScope(state, rel) || classifyName(state.folder, rel) !== 'candidate') return;
     state.rawOffers.add(absPath);
@@ -257,7 +298,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   }
 
   #pumpRaw(state: FolderState): void {
-    while (state.rawInFlight < RAW_STATS_IN_FLIGHT && state.rawOffers.size > 0 && !this.#stopped) {
+    while (state.rawInFlight < RAW_STATS_IN_FLIGHT && state.rawOffers.size > 0 && !this.#gone(state)) {
       const absPath = state.rawOffers.values().next().value as string;
       state.rawOffers.delete(absPath);
       state.rawInFlight++;
@@ -267,7 +308,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
         // events and the completeness check report what needs reporting. An empty file is left to
         // chokidar too: it holds the `add` of an empty file until its data lands (a file created in
         // place is reported by the same raw event as one renamed in).
-        if (!error && stats.isFile() && stats.size > 0 && !this.#stopped) {
+        if (!error && stats.isFile() && stats.size > 0 && !this.#gone(state)) {
           state.completion.candidate(absPath, 'add', stats);
         }
         this.#pumpRaw(state);
@@ -283,7 +324,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     });
     const inTime = await Promise.race([ready, timeout, this.#stopping]);
     clearTimeout(timer);
-    if (!inTime && !this.#stopped) {
+    if (!inTime && !this.#gone(state)) {
       this.#report(state, {
         folderId: state.folder.id,
         path: state.ref.root,
@@ -301,7 +342,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   }
 
   #onEntry(state: FolderState, absPath: string, event: 'add' | 'change', stats?: Stats): void {
-    if (this.#stopped) return;
+    if (this.#gone(state)) return;
     const rel = toRelPosix(state.ref.root, absPath);
     if (!this.#inScope(state, rel)) return;
     const kind = classifyName(state.folder, rel);
@@ -310,7 +351,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
   }
 
   #onUnlink(state: FolderState, absPath: string): void {
-    if (this.#stopped) return;
+    if (this.#gone(state)) return;
     const rel = toRelPosix(state.ref.root, absPath);
     if (!this.#inScope(state, rel)) return;
     const kind = classifyName(state.folder, rel);
@@ -324,7 +365,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
 
   /** The folder itself went away (deleted, unmounted): report it and wait for it to come back. */
   async #onRootLost(state: FolderState, watcher: FSWatcher): Promise<void> {
-    if (state.chokidar !== watcher || this.#stopped) return;
+    if (state.chokidar !== watcher || this.#gone(state)) return;
     state.chokidar = undefined;
     state.hadProblem = true;
     await watcher.close();

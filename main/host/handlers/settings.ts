@@ -7,7 +7,7 @@ import { testConnection } from '../../engine/upload/connection-test.ts';
 import { checkBandwidth } from '../bandwidth-words.ts';
 import type { HostedEngine } from '../hosted-engine.ts';
 import { bandwidthPath, siteSettings } from '../settings-words.ts';
-import { DEMO_SOURCE } from '../site-control.ts';
+import { DEMO_SOURCE, revisionOf } from '../site-control.ts';
 import { storedKeyFacts } from './credentials.ts';
 import { type HandlerMap, type HostContext, RequestFailed, siteOf } from './types.ts';
 
@@ -84,7 +84,8 @@ export const settingsHandlers: HandlerMap<
 
   'settings.get': async (engine, _params, host) => {
     const site = siteOf(host);
-    return siteSettings({
+    const text = await site.fileText();
+    const settings = siteSettings({
       config: site.config,
       fileRaw: await fileRaw(host),
       configFile: site.file,
@@ -93,6 +94,9 @@ export const settingsHandlers: HandlerMap<
       liveBandwidth: host.liveBandwidth,
       storedKeys: await storedKeyFacts(site),
     });
+    // The revision of the file as read here: settings.update refuses a save over a newer one.
+    if (text !== undefined) settings.revision = revisionOf(text);
+    return settings;
   },
 
   'bandwidth.check': (_engine, params) => {

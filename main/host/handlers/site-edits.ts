@@ -1,11 +1,9 @@
-import { type HandlerMap, RequestFailed } from './types.ts';
+import { checkSettings, updateSettings } from '../site-settings-edit.ts';
+import { type HandlerMap, siteOf } from './types.ts';
 
-// Placeholder until the live settings work lands (see issue 9): refuses clearly.
+/** Editing the site's settings from the UI: checked as `validate` would, saved with comments kept, applied live. */
 export const siteEditHandlers: HandlerMap<'settings.check' | 'settings.update'> = {
-  'settings.check': () => {
-    throw new RequestFailed('Editing settings from the UI is not available yet.');
-  },
-  'settings.update': () => {
-    throw new RequestFailed('Editing settings from the UI is not available yet.');
-  },
+  'settings.check': (_engine, params, host) => checkSettings(siteOf(host), params.edits),
+  'settings.update': (engine, params, host) =>
+    updateSettings(engine, siteOf(host), host, params.edits, params.revision),
 };
