@@ -48,6 +48,7 @@ defaultAction: { action: skip, reason: nothing matched }
     const exposed = new Map<string, unknown>();
     const listeners = new Map<string, (event: { ports: MessagePort[] }) => void>();
     const sent: string[] = [];
+    const invoked: unknown[][] = [];
     const fakeElectron = {
       contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) },
       ipcRenderer: {
@@ -59,6 +60,11 @@ defaultAction: { action: skip, reason: nothing matched }
           const { port1, port2 } = new MessageChannel();
           service.connect(fromNodeMessagePort(port1));
           listeners.get(IPC.port)?.({ ports: [port2] });
+        },
+        // What main.ts's IPC.revealFile handler answers (its logic: tests/electron-reveal-file.test.ts).
+        invoke: async (...args: unknown[]) => {
+          invoked.push(args);
+          return { ok: false, message: 'The queue has no file 7.' };
         },
       },
     };
@@ -77,7 +83,7 @@ defaultAction: { action: skip, reason: nothing matched }
       queueMicrotask,
     });
     vm.runInContext(code, context, { filename: 'preload.cjs' });
-    return { exposed, listeners, sent, required };
+    return { exposed, listeners, sent, invoked, required };
   }
 
   test('the bundle needs nothing but require("electron") and no Node globals', () => {
@@ -99,6 +105,7 @@ defaultAction: { action: skip, reason: nothing matched }
       'on',
       'onDisconnect',
       'requests',
+      'revealFile',
     ]);
     assert.deepEqual(Object.keys(api.requests).sort(), Object.keys(REQUESTS).sort());
     const outcome = await api.connect();
@@ -109,6 +116,19 @@ defaultAction: { action: skip, reason: nothing matched }
     assert.ok(counts.ok);
     assert.throws(() => api.on('anything' as never, () => undefined), /no event/);
     api.disconnect();
+  });
+
+  test('revealFile sends a queue id on its own channel, and nothing for anything else', async () => {
+    const { exposed, invoked } = loadPreload();
+    const api = exposed.get('edgeCapture') as DesktopApi;
+    assert.ok(api.revealFile);
+    assert.deepEqual(await api.revealFile(7), { ok: false, message: 'The queue has no file 7.' });
+    for (const bad of ['/etc/passwd', 0, -1, 1.5, Number.NaN] as never[]) {
+      const outcome = await api.revealFile(bad);
+      assert.equal(outcome.ok, false);
+      assert.match(outcome.ok ? '' : outcome.message, /fileId must be a queue id/);
+    }
+    assert.deepEqual(invoked, [[IPC.revealFile, 7]]);
   });
 
   test('a port nobody asked for is closed, not used', async () => {

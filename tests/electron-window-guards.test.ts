@@ -57,7 +57,8 @@ describe('electron window: options, CSP, privileged scheme', () => {
     );
     assert.equal(directives.get('default-src'), "'none'");
     assert.equal(directives.get('script-src'), "'self'");
-    assert.equal(directives.get('connect-src'), "'none'");
+    // Only the app's own media path (pictures and text previews forwarded to the engine host).
+    assert.equal(directives.get('connect-src'), 'app://edge-capture/media/');
     assert.equal(directives.get('object-src'), "'none'");
     assert.equal(directives.get('frame-ancestors'), "'none'");
     assert.equal(directives.get('base-uri'), "'none'");

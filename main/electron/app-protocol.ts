@@ -1,11 +1,14 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { MEDIA_ROUTE_PREFIX } from '../../shared/contract/media.ts';
+import type { MediaForwarder } from './media-forward.ts';
 import { APP_HOST, CONTENT_SECURITY_POLICY } from './window-options.ts';
 
 /**
- * The `app://` scheme's handler: serves the built renderer (dist/renderer) and nothing else. Pure
- * Node (WHATWG Request/Response), so it is tested on real files without Electron; main.ts hands it
- * to `protocol.handle`.
+ * The `app://` scheme's handler: serves the built renderer (dist/renderer), and `/media/…` (pictures
+ * and text previews) by forwarding to the engine host (media-forward.ts). Nothing else. Pure Node
+ * (WHATWG Request/Response), so it is tested on real files without Electron; main.ts hands it to
+ * `protocol.handle`.
  */
 
 const MIME: Readonly<Record<string, string>> = {
@@ -88,14 +91,32 @@ export async function resolveAppUrl(rootDir: string, url: string): Promise<Resol
   return { ok: true, path: real };
 }
 
-/** The handler `protocol.handle('app', …)` gets. GET and HEAD only; every answer carries the CSP. */
+/** `/media/…` on our own host: forwarded, never looked up in the renderer folder. */
+function isMediaUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.host === APP_HOST && parsed.pathname.startsWith(MEDIA_ROUTE_PREFIX);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The handler `protocol.handle('app', …)` gets. GET and HEAD only; every answer carries the CSP.
+ * Without `media` (tests of the renderer part), `/media/…` is 404 like any missing file.
+ */
 export function createAppProtocolHandler(
   rootDir: string,
   onRefused?: (url: string, why: string) => void,
+  media?: MediaForwarder,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return new Response(null, { status: 405, headers: { ...SECURITY_HEADERS, Allow: 'GET, HEAD' } });
+    }
+    if (isMediaUrl(request.url)) {
+      if (media) return media(request);
+      return new Response(null, { status: 404, headers: SECURITY_HEADERS });
     }
     const resolved = await resolveAppUrl(rootDir, request.url);
     if (!resolved.ok) {

@@ -5,11 +5,15 @@ import { demoConfigDocument } from '../cli/commands/demo.ts';
 import { loadConfig } from '../engine/config/load.ts';
 import { resolveConfig } from '../engine/config/resolve.ts';
 import type { ResolvedConfig } from '../engine/config/types.ts';
+import { type CredentialsSealing, setCredentialsSealing } from '../engine/credentials/destination-store.ts';
 import { CaptureEngine } from '../engine/engine.ts';
 import { installLastResortHandlers } from '../engine/last-resort.ts';
+import { MediaLibrary } from '../engine/thumbnails/index.ts';
 import { EngineHost } from '../host/engine-host.ts';
+import { answerMedia, type MediaAnswer, type MediaQuery } from '../serve/media-route.ts';
 import { simulate } from '../simulate/index.ts';
 import type { RestartInfo } from './host-supervisor.ts';
+import { type FileLocation, MEDIA_FORWARD_MAX_BYTES } from './parent-calls.ts';
 import type { ContractPort } from './ports.ts';
 
 /** Which site the desktop engine runs: a config file, or the zero-config demo (simulated sensor). */
@@ -23,6 +27,8 @@ export interface HostServiceOptions {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Test hook: the demo's simulated sensor rate (default 5 files/s). */
   demoRatePerSec?: number;
+  /** How stored S3 keys are sealed (desktop: the main process's safeStorage); default: not sealed. */
+  sealing?: CredentialsSealing;
 }
 
 export interface HostService {
@@ -30,6 +36,10 @@ export interface HostService {
   readonly config: ResolvedConfig;
   /** Serves the contract on one end of a port pair until either side closes it. */
   connect(port: ContractPort): void;
+  /** A forwarded `app://…/media/` request, answered exactly as browser mode answers it. */
+  media(query: MediaQuery): Promise<MediaAnswer>;
+  /** Where a queued file is now and which folder it must be inside (for "Open containing folder"). */
+  fileLocation(fileId: number): FileLocation;
   /** Stops the demo sensor, the host and the engine (which lets in-flight work finish or records where it stopped). */
   stop(): Promise<void>;
 }
@@ -54,6 +64,8 @@ export function restartNotice(restart: RestartInfo): string {
  */
 export async function startHostService(options: HostServiceOptions): Promise<HostService> {
   const config = await siteConfig(options.site);
+  // Before the engine starts: its first upload may read stored keys.
+  setCredentialsSealing(options.sealing ?? {});
   const engine = new CaptureEngine(config);
   engine.on('problem', (problem) => options.log(problem.fatal ? 'error' : 'warn', problem.message));
   const removeLastResort = installLastResortHandlers(engine);
@@ -74,11 +86,36 @@ export async function startHostService(options: HostServiceOptions): Promise<Hos
     onHandlerError: (method, error) =>
       options.log('error', `UI request ${method} failed: ${(error as Error).message}`),
   });
+  const library = new MediaLibrary({
+    queue: engine.queue,
+    folders: config.folders,
+    archiveDir: config.retention.archiveDir,
+    dataDir: config.dataDir,
+    maxImageBytes: MEDIA_FORWARD_MAX_BYTES,
+  });
   const ports = new Set<ContractPort>();
   let stopping: Promise<void> | undefined;
   return {
     engine,
     config,
+    media: (query) => answerMedia(library, query),
+    fileLocation(fileId) {
+      const file = engine.queue.get(fileId);
+      if (!file) return { found: false };
+      const base = {
+        found: true as const,
+        relPath: file.relPath,
+        ...(file.objectKey ? { objectKey: file.objectKey } : {}),
+      };
+      // As MediaLibrary reads it: the capture folder, or the archive once retention moved it there.
+      if (file.state === 'removed') {
+        return file.archivedPath
+          ? { ...base, path: file.archivedPath, within: config.retention.archiveDir }
+          : base;
+      }
+      const folder = config.folders.find((f) => f.id === file.folderId);
+      return { ...base, path: file.absPath, ...(folder ? { within: folder.path } : {}) };
+    },
     connect(port) {
       ports.add(port);
       let welcomed = false;

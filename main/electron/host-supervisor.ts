@@ -1,7 +1,25 @@
 import { EventEmitter } from 'node:events';
+import {
+  type AnswerMessage,
+  CallChannel,
+  CallFailed,
+  type CallHandlers,
+  type CallMessage,
+  type CallParams,
+  type HOST_CALLS,
+  type HostCallResults,
+  isCallTraffic,
+  MAIN_CALLS,
+  type MainCallResults,
+  type MainSideChannel,
+} from './parent-calls.ts';
 
-/** Messages from the main process to the engine host process. */
-export type ToHost = { type: 'connect'; client: 'renderer' | 'shell' } | { type: 'stop' };
+/** Messages from the main process to the engine host process (calls: see parent-calls.ts). */
+export type ToHost =
+  | { type: 'connect'; client: 'renderer' | 'shell' }
+  | { type: 'stop' }
+  | CallMessage
+  | AnswerMessage;
 /** Messages from the engine host process to the main process. */
 export type FromHost =
   | { type: 'ready'; engineVersion: string }
@@ -46,6 +64,8 @@ export interface SupervisorOptions {
   /** A host that ran this long before dying starts the backoff over (default 60 s). */
   stableAfterMs?: number;
   now?: () => number;
+  /** What the main process answers when the host calls it (the credential sealer). */
+  mainCalls?: CallHandlers<typeof MAIN_CALLS, MainCallResults>;
 }
 
 export interface SupervisorEvents<Port> {
@@ -69,7 +89,9 @@ export class HostSupervisor<Port> extends EventEmitter<SupervisorEvents<Port>> {
   private readonly backoffMaxMs: number;
   private readonly stableAfterMs: number;
   private readonly now: () => number;
+  private readonly mainCalls: CallHandlers<typeof MAIN_CALLS, MainCallResults>;
   private child: HostProcess<Port> | undefined;
+  private calls: MainSideChannel | undefined;
   private childStartedAt = 0;
   private crashesInARow = 0;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -91,6 +113,28 @@ export class HostSupervisor<Port> extends EventEmitter<SupervisorEvents<Port>> {
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
     this.stableAfterMs = options.stableAfterMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    const none = async () => {
+      throw new Error('This app keeps no sealer for the engine.');
+    };
+    this.mainCalls = options.mainCalls ?? { 'secret.seal': none, 'secret.unseal': none };
+  }
+
+  /**
+   * Asks the current host process something (parent-calls.ts). Fails with a sentence when no host is
+   * up (restarting, stopping) or it died before answering; never waits for a restart.
+   */
+  call<M extends keyof typeof HOST_CALLS & string>(
+    method: M,
+    params: CallParams<typeof HOST_CALLS, M>,
+    timeoutMs: number,
+  ): Promise<HostCallResults[M]> {
+    if (!this.calls || this.state === 'stopping') {
+      const why = this.state === 'restarting' ? 'it is being restarted' : `it is ${this.state}`;
+      return Promise.reject(
+        new CallFailed(`The engine is not running (${why}); try again in a moment.`, 'closed'),
+      );
+    }
+    return this.calls.call(method, params, timeoutMs);
   }
 
   start(): void {
@@ -150,7 +194,17 @@ export class HostSupervisor<Port> extends EventEmitter<SupervisorEvents<Port>> {
     const child = this.launcher.launch(restart);
     this.child = child;
     this.childStartedAt = this.now();
+    const calls: MainSideChannel = new CallChannel(
+      (message) => child.post(message),
+      MAIN_CALLS,
+      this.mainCalls,
+    );
+    this.calls = calls;
     child.onMessage((message) => {
+      if (isCallTraffic(message)) {
+        if (child === this.child) calls.receive(message);
+        return;
+      }
       if (child !== this.child || !isFromHost(message)) return;
       if (message.type === 'ready') {
         this.setState('running');
@@ -167,6 +221,8 @@ export class HostSupervisor<Port> extends EventEmitter<SupervisorEvents<Port>> {
   private exited(child: HostProcess<Port>, exitCode: number | null): void {
     if (child !== this.child) return;
     this.child = undefined;
+    this.calls?.close('The engine stopped before it answered.');
+    this.calls = undefined;
     for (const resolve of this.exitWaiters.splice(0)) resolve(exitCode);
     if (this.state === 'stopping' || this.state === 'stopped') {
       this.setState('stopped');

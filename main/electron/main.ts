@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import {
   app,
   BrowserWindow,
+  shell as electronShell,
   type IpcMainEvent,
   ipcMain,
   Menu,
@@ -16,19 +17,19 @@ import {
   Tray,
 } from 'electron';
 import { packageVersion } from '../cli/version.ts';
-import { OwnerOnlyFileStore } from '../engine/credentials/file-store.ts';
-import { type CredentialsStore, credentialsEnv, type S3Credentials } from '../engine/credentials/store.ts';
-import { createAppProtocolHandler } from './app-protocol.ts';
+import { createAppProtocolHandler, SECURITY_HEADERS } from './app-protocol.ts';
 import { IPC } from './channels.ts';
-import { SafeStorageStore } from './credentials/safe-storage-store.ts';
+import { safeStorageCalls, sealingOffer } from './credentials/safe-storage-sealer.ts';
 import { utilityProcessLauncher } from './electron-launcher.ts';
 import type { HostSite } from './host-service.ts';
 import { restartNotice } from './host-service.ts';
 import { HostSupervisor } from './host-supervisor.ts';
 import { fromTrustedSender } from './ipc-sender.ts';
+import { createMediaForwarder } from './media-forward.ts';
 import { guardContents, guardSession } from './navigation-guard.ts';
 import { fromMessagePortMain } from './ports.ts';
 import { createDesktopApi } from './preload-api.ts';
+import { revealFileHandler } from './reveal-file.ts';
 import { ShellMonitor } from './shell-monitor.ts';
 import { trayIconPng } from './tray-icons.ts';
 import { APP_ENTRY_URL, APP_SCHEME, PRIVILEGED_SCHEMES, windowOptions } from './window-options.ts';
@@ -36,7 +37,8 @@ import { APP_ENTRY_URL, APP_SCHEME, PRIVILEGED_SCHEMES, windowOptions } from './
 /**
  * The desktop shell's wiring, and nothing else: every decision lives in a small module tested in Node
  * (window-options, app-protocol, navigation-guard, ipc-sender, host-supervisor, host-service,
- * preload-api, tray-state, notifications, credentials). This file was type-checked, never run here:
+ * preload-api, tray-state, notifications, media-forward, reveal-file, credentials/safe-storage-sealer).
+ * This file was type-checked, never run here:
  * the Electron runtime cannot be downloaded in this environment (README: desktop app).
  */
 
@@ -56,13 +58,6 @@ function siteFromArgs(): HostSite {
   return path ? { kind: 'config', path } : { kind: 'demo', dataDir: join(app.getPath('userData'), 'demo') };
 }
 
-function credentialsStore(): CredentialsStore {
-  const why = SafeStorageStore.unusableBecause(safeStorage);
-  if (!why) return new SafeStorageStore(join(app.getPath('userData'), 'credentials.bin'), safeStorage);
-  log(`S3 keys are kept in an owner-only file, not encrypted: ${why}`);
-  return new OwnerOnlyFileStore(join(app.getPath('userData'), 'credentials.json'));
-}
-
 let window: BrowserWindow | undefined;
 
 function showWindow(): void {
@@ -78,32 +73,52 @@ function showWindow(): void {
 }
 
 async function start(): Promise<void> {
-  protocol.handle(
-    APP_SCHEME,
-    createAppProtocolHandler(RENDERER_DIR, (url, why) => log(`refused ${url}: ${why}`)),
-  );
   guardSession(session.defaultSession, (refusal) => log(`refused ${refusal.what}: ${refusal.detail}`));
   app.on('web-contents-created', (_event, contents) =>
     guardContents(contents, (refusal) => log(`refused ${refusal.what}: ${refusal.detail}`)),
   );
 
-  const store = credentialsStore();
-  let credentials: S3Credentials | undefined;
-  try {
-    credentials = await store.read();
-  } catch (error) {
-    log(`S3 keys not loaded: ${(error as Error).message}`);
-  }
+  // S3 keys typed in the app are sealed by safeStorage here, on the engine host's request.
+  const sealing = sealingOffer(safeStorage);
+  if (!sealing.sealed)
+    log(`S3 keys set in the app will be kept unencrypted in an owner-only file: ${sealing.why}`);
   const site = siteFromArgs();
   if (site.kind === 'demo') log(`DEMO MODE: simulated sensor, data in ${site.dataDir}`);
 
   const supervisor = new HostSupervisor<MessagePortMain>(
     utilityProcessLauncher({
       entry: HOST_ENTRY,
-      args: { site, engineVersion: await packageVersion() },
-      env: () => credentialsEnv(credentials),
+      args: { site, engineVersion: await packageVersion(), sealing },
+      env: () => ({}),
     }),
     (port) => port.close(),
+    { mainCalls: safeStorageCalls(safeStorage) },
+  );
+
+  // app://edge-capture/media/… (pictures, text previews) is answered by the engine host.
+  protocol.handle(
+    APP_SCHEME,
+    createAppProtocolHandler(
+      RENDERER_DIR,
+      (url, why) => log(`refused ${url}: ${why}`),
+      createMediaForwarder(
+        (query, timeoutMs) => supervisor.call('media.get', query, timeoutMs),
+        SECURITY_HEADERS,
+      ),
+    ),
+  );
+
+  // "Open containing folder": a queue id from our own window; the path is looked up and checked here.
+  ipcMain.handle(
+    IPC.revealFile,
+    revealFileHandler(
+      {
+        locate: (fileId) => supervisor.call('file.location', { fileId }, 10_000),
+        showItemInFolder: (path) => electronShell.showItemInFolder(path),
+      },
+      (channel, url) => log(`ignored IPC ${channel} from ${url}`),
+      IPC.revealFile,
+    ),
   );
 
   // The page's preload asks for a channel; the main process makes the pair and hands out both ends.

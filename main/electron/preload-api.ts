@@ -4,6 +4,7 @@ import type {
   DesktopConnectOutcome,
   DesktopReply,
   DesktopRequests,
+  DesktopRevealOutcome,
 } from '../../shared/contract/desktop-api.ts';
 import {
   CONTRACT_VERSION,
@@ -29,6 +30,8 @@ export interface PreloadOptions {
   /** How long the engine may take to answer the handshake (default 15 s). */
   handshakeTimeoutMs?: number;
   clientName?: string;
+  /** Asks the main process to show a queued file in the file manager (ipcRenderer.invoke in preload.ts). */
+  revealFile?(fileId: number): Promise<DesktopRevealOutcome>;
 }
 
 type Pending = { method: RequestName; resolve: (reply: DesktopReply<RequestName>) => void };
@@ -153,8 +156,26 @@ export function createDesktopApi(options: PreloadOptions): DesktopApi {
     ),
   ) as unknown as DesktopRequests;
 
+  const reveal = options.revealFile;
+  const revealFile = reveal
+    ? {
+        revealFile: async (fileId: number): Promise<DesktopRevealOutcome> => {
+          // Checked here too: only a queue id leaves the page, never a path.
+          if (typeof fileId !== 'number' || !Number.isSafeInteger(fileId) || fileId < 1) {
+            return { ok: false, message: 'fileId must be a queue id (a whole number above 0).' };
+          }
+          try {
+            return await reveal(fileId);
+          } catch (error) {
+            return { ok: false, message: `The app did not answer: ${(error as Error).message}` };
+          }
+        },
+      }
+    : {};
+
   return Object.freeze({
     contractVersion: CONTRACT_VERSION,
+    ...revealFile,
     connect,
     disconnect: () => {
       const current = port;

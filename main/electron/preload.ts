@@ -58,6 +58,8 @@ const api = createDesktopApi({
       };
       ipcRenderer.send(IPC.connect);
     }),
+  // Only a queue id crosses; the main process checks the sender frame, the id and the path.
+  revealFile: (fileId) => ipcRenderer.invoke(IPC.revealFile, fileId),
 });
 
 contextBridge.exposeInMainWorld(DESKTOP_API_KEY, api);

@@ -31,9 +31,12 @@ export const PRIVILEGED_SCHEMES: CustomScheme[] = [
 ];
 
 /**
- * Strict CSP for the desktop renderer: only its own origin for scripts, no eval, no connections at
- * all (the engine is reached through the preload's MessagePort, never over the network), no frames,
- * no plugins. Inline styles stay allowed because the UI sets style attributes (virtualized list rows).
+ * Strict CSP for the desktop renderer: only its own origin for scripts, no eval, no network at all
+ * (the engine is reached through the preload's MessagePort), no frames, no plugins. The only `fetch`
+ * allowed is of the app's own `/media/` path (the Review view prefetches pictures and reads text
+ * previews; app-protocol.ts forwards those to the engine host). Pictures: own origin (`/media/…`
+ * included), data: and blob: (prefetched pictures). Inline styles stay allowed because the UI sets
+ * style attributes (virtualized list rows).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -41,7 +44,7 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
-  "connect-src 'none'",
+  `connect-src ${APP_ORIGIN}/media/`,
   "frame-src 'none'",
   "frame-ancestors 'none'",
   "worker-src 'none'",

@@ -5,15 +5,39 @@
  * Origin, token); the id must be a plain number the queue knows, and the engine side (MediaLibrary)
  * decides which bytes may leave. Bytes over the WebSocket contract would bloat every message; an
  * `<img src>` on this route is what a browser does best (the token cookie rides along).
+ *
+ * The answer itself (status, headers, body) is made by `answerMedia`, which knows nothing of HTTP
+ * servers: the desktop app's engine host answers forwarded `app://…/media/` requests with it too
+ * (main/electron/media-forward.ts), so both modes send the same bytes, tags and refusals.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MEDIA_ROUTE_PREFIX, type TextPreviewAnswer } from '../../shared/contract/media.ts';
+import {
+  MEDIA_ROUTE_PREFIX,
+  type MediaKind,
+  parseMediaPath,
+  type TextPreviewAnswer,
+} from '../../shared/contract/media.ts';
 import type { MediaLibrary } from '../engine/thumbnails/index.ts';
 
 export type MediaSource = Pick<MediaLibrary, 'thumbnail' | 'image' | 'text' | 'contentHash'>;
 
-type Kind = 'thumb' | 'image' | 'text';
-const ROUTE = /^\/media\/(thumb|image|text)\/([1-9]\d{0,14})$/;
+/** One media request, whatever carried it. */
+export interface MediaQuery {
+  kind: MediaKind;
+  fileId: number;
+  /** HEAD answers with the headers only. */
+  head: boolean;
+  /** The request's If-None-Match, if any. */
+  ifNoneMatch?: string | undefined;
+}
+
+/** A complete answer: what HTTP (browser mode) or a WHATWG Response (desktop app://) sends. */
+export interface MediaAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** Absent for 304 and HEAD. */
+  body?: Uint8Array;
+}
 
 /** True when the request was for /media/… (answered here, whatever the outcome). */
 export function handleMedia(
@@ -28,82 +52,78 @@ export function handleMedia(
     return false;
   }
   if (!pathname.startsWith(MEDIA_ROUTE_PREFIX)) return false;
-  const match = ROUTE.exec(pathname);
-  if (!media || !match) {
-    answerText(response, 404, 'Not found.');
+  const asked = parseMediaPath(pathname);
+  if (!media || !asked) {
+    send(response, mediaTextAnswer(404, 'Not found.'));
     return true;
   }
-  const kind = match[1] as Kind;
-  const fileId = Number(match[2]);
-  void serve(media, kind, fileId, request, response).catch(() => {
-    if (!response.headersSent) answerText(response, 500, 'The picture could not be served.');
-    else response.destroy();
-  });
+  const ifNoneMatch = request.headers['if-none-match'];
+  void answerMedia(media, { ...asked, head: request.method === 'HEAD', ifNoneMatch }).then(
+    (answer) => send(response, answer),
+    () => {
+      if (!response.headersSent) send(response, mediaTextAnswer(500, 'The picture could not be served.'));
+      else response.destroy();
+    },
+  );
   return true;
 }
 
-async function serve(
-  media: MediaSource,
-  kind: Kind,
-  fileId: number,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  if (kind === 'text') return serveText(media, fileId, request, response);
-  // Same content, same tag: a revalidation is answered from the queue without touching the file.
-  const hash = media.contentHash(fileId);
-  const etag = hash ? `"${kind}-${hash}"` : undefined;
-  if (etag && request.headers['if-none-match'] === etag) {
-    response.writeHead(304, { ETag: etag, 'Cache-Control': 'private, no-cache' });
-    response.end();
-    return;
-  }
-  const result = kind === 'thumb' ? await media.thumbnail(fileId) : await media.image(fileId);
-  if (!result.ok) {
-    answerText(response, result.error.status, result.error.message, result.error.code);
-    return;
-  }
-  const { bytes, contentType, sha256 } = result.value;
-  response.writeHead(200, {
-    'Content-Type': contentType,
-    'Content-Length': bytes.length,
-    ETag: `"${kind}-${sha256}"`,
-    // The id's content may change (a file re-captured under the same name): always revalidate.
-    'Cache-Control': 'private, no-cache',
-    'Content-Disposition': 'inline',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-  });
-  response.end(request.method === 'HEAD' ? undefined : bytes);
+function send(response: ServerResponse, answer: MediaAnswer): void {
+  response.writeHead(answer.status, answer.headers);
+  response.end(answer.body);
 }
 
-async function serveText(
-  media: MediaSource,
-  fileId: number,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const result = await media.text(fileId);
-  if (!result.ok) {
-    answerText(response, result.error.status, result.error.message, result.error.code);
-    return;
+/** The answer for one media query; throws only on a bug (the caller answers 500). */
+export async function answerMedia(media: MediaSource, query: MediaQuery): Promise<MediaAnswer> {
+  if (query.kind === 'text') return answerText(media, query);
+  // Same content, same tag: a revalidation is answered from the queue without touching the file.
+  const hash = media.contentHash(query.fileId);
+  const etag = hash ? `"${query.kind}-${hash}"` : undefined;
+  if (etag && query.ifNoneMatch === etag) {
+    return { status: 304, headers: { ETag: etag, 'Cache-Control': 'private, no-cache' } };
   }
+  const result =
+    query.kind === 'thumb' ? await media.thumbnail(query.fileId) : await media.image(query.fileId);
+  if (!result.ok) return mediaTextAnswer(result.error.status, result.error.message, result.error.code);
+  const { bytes, contentType, sha256 } = result.value;
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': contentType,
+      'Content-Length': String(bytes.length),
+      ETag: `"${query.kind}-${sha256}"`,
+      // The id's content may change (a file re-captured under the same name): always revalidate.
+      'Cache-Control': 'private, no-cache',
+      'Content-Disposition': 'inline',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    },
+    ...(query.head ? {} : { body: bytes }),
+  };
+}
+
+async function answerText(media: MediaSource, query: MediaQuery): Promise<MediaAnswer> {
+  const result = await media.text(query.fileId);
+  if (!result.ok) return mediaTextAnswer(result.error.status, result.error.message, result.error.code);
   const { contentType, text, truncated, rows } = result.value;
   const answer: TextPreviewAnswer = { contentType, text, truncated, ...(rows ? { rows } : {}) };
   const body = Buffer.from(JSON.stringify(answer));
-  response.writeHead(200, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': body.length,
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Disposition': 'inline',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-  });
-  response.end(request.method === 'HEAD' ? undefined : body);
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Disposition': 'inline',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    },
+    ...(query.head ? {} : { body }),
+  };
 }
 
-function answerText(response: ServerResponse, status: number, message: string, code?: string): void {
+/** A refusal: one sentence as plain text, and the code in `X-Media-Error` when there is one. */
+export function mediaTextAnswer(status: number, message: string, code?: string): MediaAnswer {
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
   if (code) headers['X-Media-Error'] = code;
-  response.writeHead(status, headers);
-  response.end(`${message}\n`);
+  return { status, headers, body: Buffer.from(`${message}\n`) };
 }

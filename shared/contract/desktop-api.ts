@@ -15,6 +15,9 @@ export type DesktopReply<N extends RequestName> =
   | { ok: true; result: RequestResult<N> }
   | { ok: false; error: ContractError };
 
+/** What "Open containing folder" answers: done (the real path shown), or one sentence why not. */
+export type DesktopRevealOutcome = { ok: true; path: string } | { ok: false; message: string };
+
 export type DesktopConnectOutcome = { ok: true; welcome: Welcome } | { ok: false; reason: string };
 
 export type DesktopRequests = {
@@ -30,4 +33,10 @@ export interface DesktopApi {
   on<N extends EventName>(name: N, listener: (payload: EventPayload<N>) => void): () => void;
   /** The channel to the engine closed (the engine host died or is being restarted). */
   onDisconnect(listener: (reason: string) => void): () => void;
+  /**
+   * Shows a queued file in the OS file manager ("Open containing folder"). The main process looks the
+   * id up in the engine and checks the path itself; the page gives the id only. Absent outside the
+   * desktop window (the tray's own client has no use for it).
+   */
+  revealFile?(fileId: number): Promise<DesktopRevealOutcome>;
 }

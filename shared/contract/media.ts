@@ -1,7 +1,8 @@
 /**
  * Where the UI gets a capture's pictures. Bytes do not travel over the contract's messages: the UI
  * points an `<img>` at these paths, which browser mode serves over HTTP behind the same access check
- * (main/serve/media-route.ts) and the desktop shell's app:// handler is to serve the same way.
+ * (main/serve/media-route.ts) and the desktop shell's app:// handler forwards to the engine host, which
+ * answers with the same code (main/electron/media-forward.ts).
  * Answers: 200 with the bytes (thumbnails are WebP, images as captured; text previews as JSON), or a status with one sentence
  * and an `X-Media-Error` header holding one of MEDIA_ERROR_CODES.
  */
@@ -50,3 +51,23 @@ export const MEDIA_ERROR_CODES = [
   'io', // 500: the disk said no
 ] as const;
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
+
+export type MediaKind = 'thumb' | 'image' | 'text';
+
+/** What a `/media/…` path asks for; the only spellings answered (ids are plain positive numbers). */
+const MEDIA_PATH = /^\/media\/(thumb|image|text)\/([1-9]\d{0,14})$/;
+
+/** `/media/thumb/12` → `{ kind: 'thumb', fileId: 12 }`; anything else (other kinds, `..`, `012`, `1e3`) → undefined. */
+export function parseMediaPath(pathname: string): { kind: MediaKind; fileId: number } | undefined {
+  const match = MEDIA_PATH.exec(pathname);
+  if (!match) return undefined;
+  return { kind: match[1] as MediaKind, fileId: Number(match[2]) };
+}
+
+/**
+ * Codes the desktop app's `app://…/media/` adds when the engine host cannot answer at all (the
+ * picture's own problems use MEDIA_ERROR_CODES): it is not running (restarting, stopping: 503) or
+ * did not answer in time (504).
+ */
+export const MEDIA_FORWARD_ERROR_CODES = ['engine_unavailable', 'engine_timeout'] as const;
+export type MediaForwardErrorCode = (typeof MEDIA_FORWARD_ERROR_CODES)[number];

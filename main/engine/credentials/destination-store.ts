@@ -8,7 +8,13 @@ import { CredentialsError, type S3Credentials, s3CredentialsSchema } from './sto
  * S3 keys per destination, kept by the engine's host (CLI `edge-capture credentials set`, or the UI's
  * "Set credentials…" through the engine host) in `<dataDir>/credentials.json`, a file only the owner
  * can read (mode 600, written to a temporary file and renamed; refused when loosened, a link, or
- * someone else's). Not encrypted: the protection is the file system's.
+ * someone else's).
+ *
+ * How the keys inside are protected depends on the process (see CredentialsSealing):
+ *   - headless (CLI, `serve`, `run`): as JSON; the protection is the file system's;
+ *   - desktop app: sealed by the main process with Electron's safeStorage (the OS key store); the
+ *     file holds `{ version, sealedWith, sealed }`, ciphertext only. A process without that sealer
+ *     (a headless run on the same data folder) refuses the file with a sentence instead of guessing.
  *
  * Which keys an S3 destination uses, first found wins:
  *   1. `credentials.accessKeyId` / `secretAccessKey` in the site file,
@@ -22,22 +28,49 @@ import { CredentialsError, type S3Credentials, s3CredentialsSchema } from './sto
  */
 export const CREDENTIALS_FILE = 'credentials.json';
 
-const fileSchema = v.strictObject({
+/** Encrypts and decrypts the key file's content (desktop: the main process's safeStorage). */
+export interface SecretSealer {
+  /** Written into the file, so a process knows whether it can open it (e.g. "electron-safeStorage"). */
+  readonly kind: string;
+  /** Operator words, e.g. "the operating system's key store (gnome_libsecret)". */
+  readonly words: string;
+  /** Plain text → ciphertext as base64. */
+  seal(plain: string): Promise<string>;
+  /** Base64 ciphertext → plain text; throws when it cannot (another user, machine or keyring). */
+  unseal(sealed: string): Promise<string>;
+}
+
+/** How this process keeps stored keys: sealed, or (headless, or desktop without a key store) not. */
+export interface CredentialsSealing {
+  sealer?: SecretSealer;
+  /** The desktop app could not seal (no keyring): why, said in status and in refusals. */
+  unsealedBecause?: string;
+}
+
+const destinationsSchema = v.record(v.pipe(v.string(), v.minLength(1)), s3CredentialsSchema);
+const plainFileSchema = v.strictObject({ version: v.literal(1), destinations: destinationsSchema });
+const sealedFileSchema = v.strictObject({
   version: v.literal(1),
-  destinations: v.record(v.pipe(v.string(), v.minLength(1)), s3CredentialsSchema),
+  sealedWith: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+  sealed: v.pipe(v.string(), v.minLength(1)),
 });
-type CredentialsFile = v.InferOutput<typeof fileSchema>;
+type Destinations = v.InferOutput<typeof destinationsSchema>;
+type CredentialsFile = { version: 1; destinations: Destinations };
 
 export function credentialsFilePath(dataDir: string): string {
   return join(dataDir, CREDENTIALS_FILE);
 }
 
+const SET_AGAIN = 'remove it and set the keys again (edge-capture credentials set)';
+
 export class DestinationCredentials {
   readonly path: string;
+  private readonly sealing: CredentialsSealing;
   private cache: { stamp: string; file: CredentialsFile } | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, sealing: CredentialsSealing = {}) {
     this.path = credentialsFilePath(dataDir);
+    this.sealing = sealing;
   }
 
   private async load(): Promise<CredentialsFile> {
@@ -54,22 +87,73 @@ export class DestinationCredentials {
     if (this.cache?.stamp === stamp) return this.cache.file;
     const bytes = await readOwnerOnly(this.path);
     if (bytes === undefined) return { version: 1, destinations: {} };
-    let value: unknown;
-    try {
-      value = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      throw new CredentialsError(
-        `${this.path} is not valid JSON; remove it and set the keys again (edge-capture credentials set).`,
-      );
-    }
-    const checked = v.safeParse(fileSchema, value);
+    const value = this.json(bytes.toString('utf8'));
+    const sealed = v.safeParse(sealedFileSchema, value);
+    const plain = sealed.success
+      ? this.json(await this.unseal(sealed.output.sealedWith, sealed.output.sealed))
+      : value;
+    const checked = v.safeParse(sealed.success ? destinationsSchema : plainFileSchema, plain);
     if (!checked.success) {
+      throw new CredentialsError(`${this.path} does not hold S3 keys by destination; ${SET_AGAIN}.`);
+    }
+    const file: CredentialsFile = sealed.success
+      ? { version: 1, destinations: checked.output as Destinations }
+      : (checked.output as CredentialsFile);
+    this.cache = { stamp, file };
+    return file;
+  }
+
+  private json(text: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new CredentialsError(`${this.path} is not valid JSON; ${SET_AGAIN}.`);
+    }
+  }
+
+  private async unseal(sealedWith: string, sealed: string): Promise<string> {
+    const { sealer, unsealedBecause } = this.sealing;
+    if (!sealer || sealer.kind !== sealedWith) {
+      const who =
+        sealedWith === SAFE_STORAGE_KIND
+          ? "by the desktop app with the operating system's key store"
+          : `with "${sealedWith}"`;
+      const why = sealer
+        ? `this process seals with "${sealer.kind}"`
+        : unsealedBecause
+          ? `the desktop app cannot use the key store now: ${unsealedBecause}`
+          : 'a headless engine (CLI, serve, run) cannot decrypt them';
       throw new CredentialsError(
-        `${this.path} does not hold S3 keys by destination; remove it and set the keys again (edge-capture credentials set).`,
+        `${this.path} holds keys sealed ${who}, and ${why}. Use the desktop app on this machine, or ${SET_AGAIN}.`,
       );
     }
-    this.cache = { stamp, file: checked.output };
-    return checked.output;
+    try {
+      return await sealer.unseal(sealed);
+    } catch (error) {
+      throw new CredentialsError(
+        `${this.path} cannot be decrypted with ${sealer.words} (${(error as Error).message}): keys sealed by another user, machine or keyring; ${SET_AGAIN}.`,
+      );
+    }
+  }
+
+  /** The file's content for `destinations`: sealed when this process has a sealer. */
+  private async serialize(destinations: Destinations): Promise<string> {
+    const { sealer } = this.sealing;
+    if (!sealer) return `${JSON.stringify({ version: 1, destinations }, null, 2)}\n`;
+    let sealed: string;
+    try {
+      sealed = await sealer.seal(JSON.stringify(destinations));
+    } catch (error) {
+      throw new CredentialsError(
+        `The keys could not be encrypted with ${sealer.words}: ${(error as Error).message}. Nothing was stored.`,
+      );
+    }
+    return `${JSON.stringify({ version: 1, sealedWith: sealer.kind, sealed }, null, 2)}\n`;
+  }
+
+  /** How the keys in this file are kept, in operator words (never the keys). */
+  protection(): string {
+    return protectionWords(this.sealing);
   }
 
   /** The keys stored for a destination, or undefined. Throws CredentialsError when the file is unsafe or damaged. */
@@ -85,8 +169,7 @@ export class DestinationCredentials {
   async write(destination: string, credentials: S3Credentials): Promise<void> {
     const keys = v.parse(s3CredentialsSchema, credentials);
     const file = await this.load();
-    const next: CredentialsFile = { version: 1, destinations: { ...file.destinations, [destination]: keys } };
-    await writeOwnerOnly(this.path, `${JSON.stringify(next, null, 2)}\n`);
+    await writeOwnerOnly(this.path, await this.serialize({ ...file.destinations, [destination]: keys }));
     this.cache = undefined;
   }
 
@@ -95,7 +178,7 @@ export class DestinationCredentials {
     const file = await this.load();
     if (!(destination in file.destinations)) return false;
     const { [destination]: _gone, ...rest } = file.destinations;
-    await writeOwnerOnly(this.path, `${JSON.stringify({ version: 1, destinations: rest }, null, 2)}\n`);
+    await writeOwnerOnly(this.path, await this.serialize(rest));
     this.cache = undefined;
     return true;
   }
@@ -109,13 +192,37 @@ export function checkCredentials(input: unknown): S3Credentials {
   throw new CredentialsError(`${field}: missing, empty or too long (the value is not shown)`);
 }
 
+function protectionWords({ sealer, unsealedBecause }: CredentialsSealing): string {
+  if (sealer) return `encrypted with ${sealer.words}, in a file only the engine's user can read`;
+  const plain = "in a file only the engine's user can read";
+  return unsealedBecause ? `${plain}; not encrypted: ${unsealedBecause}` : plain;
+}
+
+/** How this process keeps stored keys, in operator words (for status and Settings). */
+export function storedKeysProtection(): string {
+  return protectionWords(processSealing);
+}
+
+/** The tag of keys sealed by the desktop app's main process with Electron's safeStorage. */
+export const SAFE_STORAGE_KIND = 'electron-safeStorage';
+
 /** One DestinationCredentials per data folder, shared by every S3 client of this process (one cache). */
 const byDataDir = new Map<string, DestinationCredentials>();
+let processSealing: CredentialsSealing = {};
+
+/**
+ * How this process seals stored keys, set once at start (the desktop engine host, before its engine
+ * starts). Process-wide because every S3 client reaches the store by data folder only.
+ */
+export function setCredentialsSealing(sealing: CredentialsSealing): void {
+  processSealing = sealing;
+  byDataDir.clear();
+}
 
 export function destinationCredentials(dataDir: string): DestinationCredentials {
   let store = byDataDir.get(dataDir);
   if (!store) {
-    store = new DestinationCredentials(dataDir);
+    store = new DestinationCredentials(dataDir, processSealing);
     byDataDir.set(dataDir, store);
   }
   return store;

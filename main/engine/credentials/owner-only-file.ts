@@ -52,7 +52,3 @@ export async function readOwnerOnly(path: string): Promise<Buffer | undefined> {
   }
   return readFile(path);
 }
-
-export async function removeOwnerOnly(path: string): Promise<void> {
-  await rm(path, { force: true });
-}

@@ -1,4 +1,5 @@
 import type { S3DestinationConfig } from '../../../shared/upload-config.ts';
+import { storedKeysProtection } from './destination-store.ts';
 
 /**
  * Where an S3 destination's keys come from, first found wins (the engine's order, see
@@ -40,7 +41,7 @@ export function keySourceOf(
   if (stored) {
     return {
       source: 'stored',
-      words: `stored for this destination (${tail(stored.accessKeyId)}), in a file only the engine's user can read`,
+      words: `stored for this destination (${tail(stored.accessKeyId)}), ${storedKeysProtection()}`,
       storedUnused: false,
     };
   }

@@ -7,7 +7,8 @@ import { type HandlerMap, RequestFailed, siteOf } from './types.ts';
 
 /**
  * Keys typed in the UI go to the engine host, which stores them for the destination in
- * `<dataDir>/credentials.json` (mode 600) and answers only that they are set. Nothing here returns,
+ * `<dataDir>/credentials.json` (mode 600; in the desktop app sealed with the OS key store through the
+ * main process, see destination-store.ts) and answers only that they are set. Nothing here returns,
  * logs or broadcasts a key; failures name the file and the fix, never a value.
  * The engine uses stored keys from its next request to the store (see destination-store.ts).
  */
