@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -11,7 +11,7 @@ import { makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
 import { type RgwServer, startRgw } from '../support/rgw.ts';
 import { makeTestClient, readObject } from '../support/s3-client.ts';
 import { createBucket, headOrAbsent, listObjects } from '../support/upload-e2e-fixtures.ts';
-import { launchChromium, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { launchChromium, SCREENSHOTS, type Served, screenshotBothThemes, serve } from './browser.ts';
 
 /**
  * A reviewer's session end to end: `edge-capture serve` on the simulator's realistic frames (640×480
@@ -140,6 +140,8 @@ defaultAction: { action: skip, reason: nothing matched }
 
     const expected: Expected[] = [];
     const held: { fileId: number; decision: 'upload' | 'drop' }[] = [];
+    /** The first held item is left undecided, to be decided while the engine is stopped. */
+    let heldForOffline: number | undefined;
     const review = async (step: number) => {
       const item = await active();
       const sidecar = JSON.parse(
@@ -150,13 +152,13 @@ defaultAction: { action: skip, reason: nothing matched }
         box: round(toPixels(p.box, { width: 640, height: 480 })),
         from,
       }));
-      if (item.held) {
+      if (item.held && heldForOffline === undefined) heldForOffline = item.fileId;
+      else if (item.held) {
         const decision = held.length % 2 === 0 ? 'upload' : 'drop';
         await page.keyboard.press(decision === 'upload' ? 'u' : 'd');
-        await page
-          .locator('.review-message')
-          .getByText(decision === 'upload' ? /Queued for upload/ : /Dropped/)
-          .waitFor();
+        // Saved in the outbox, sent, and answered: the held box says what the engine did.
+        const box = page.locator('.review-side .held-box[data-status="done"]');
+        await box.getByText(decision === 'upload' ? /Queued for upload/ : /Dropped/).waitFor();
         held.push({ fileId: item.fileId, decision });
       }
       let objects = predicted;
@@ -207,11 +209,38 @@ defaultAction: { action: skip, reason: nothing matched }
     await page.waitForTimeout(1500);
     await running.stop();
     await page.locator('.link-dot.disconnected').waitFor();
-    for (let step = 12; step < 16; step++) {
-      const item = await active();
-      assert.ok(!item.held || true);
-      await review(step);
+    // The held item left undecided: back to it with the arrows, upload it while the engine is away.
+    assert.ok(heldForOffline !== undefined, 'a held item among the first twelve');
+    const resumeAt = Number(await page.locator('.review-row.active').getAttribute('data-file-id'));
+    const activeId = async () =>
+      Number(await page.locator('.review-row.active').getAttribute('data-file-id'));
+    for (let presses = 0; (await activeId()) !== heldForOffline; presses++) {
+      assert.ok(presses < FRAMES, 'the held item is reachable with the arrows');
+      await page.keyboard.press('ArrowUp');
     }
+    await active();
+    await page.keyboard.press('u');
+    await page.locator('.review-side .held-box[data-status="pending"][data-decision="upload"]').waitFor();
+    await page
+      .locator(`.review-row[data-file-id="${heldForOffline}"][data-held-decision="upload:pending"]`)
+      .waitFor();
+    assert.equal(await page.locator('.sync-badge').getAttribute('data-held-unsynced'), '1');
+    assert.match((await page.locator('.sync-badge').textContent()) ?? '', /1 held decision not synced yet/);
+    // Screenshots of the pending decision (the page cannot be reloaded with its server stopped).
+    await mkdir(SCREENSHOTS, { recursive: true });
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate((value) => {
+        document.documentElement.dataset['theme'] = value;
+      }, theme);
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: join(SCREENSHOTS, `review-held-pending-${theme}.png`) });
+    }
+    await page.evaluate(() => {
+      document.documentElement.dataset['theme'] = 'light';
+    });
+    held.push({ fileId: heldForOffline, decision: 'upload' });
+    while ((await activeId()) !== resumeAt) await page.keyboard.press('ArrowDown');
+    for (let step = 12; step < 16; step++) await review(step);
     assert.ok((await unsynced()) >= 4, 'the four reviewed while the engine was away wait in the outbox');
     const badge = (await page.locator('.sync-badge').textContent()) ?? '';
     assert.match(badge, /not synced yet/);
@@ -219,6 +248,9 @@ defaultAction: { action: skip, reason: nothing matched }
     // Back on the same data folder and port: the page reconnects and the outbox empties by itself.
     running = await serve(site.configPath, port);
     await waitFor(async () => (await unsynced()) === 0, 'the outbox to sync after the restart', 60_000);
+    await page
+      .locator(`.review-row[data-file-id="${heldForOffline}"][data-held-decision="upload:done"]`)
+      .waitFor();
     for (let step = 16; step < STEPS; step++) await review(step);
     await waitFor(async () => (await unsynced()) === 0, 'the last ones synced');
 
@@ -259,13 +291,16 @@ defaultAction: { action: skip, reason: nothing matched }
       const correction = corrections.find((c) => c.capture.fileId === h.fileId);
       const key = correction.capture.objectKey as string;
       assert.ok(key, 'the held capture has the key its rules give');
-      if (h.decision === 'upload')
+      if (h.decision === 'upload') {
         await waitFor(
           async () => (await headOrAbsent(s3, BUCKET, key)) !== undefined,
           `${key} uploaded`,
           60_000,
         );
-      else assert.equal(await headOrAbsent(s3, BUCKET, key), undefined, `${key} dropped, not uploaded`);
+        // Once: a single object under the key, with no second version beside it.
+        const under = (await listObjects(s3, BUCKET)).filter((o) => o.key === key);
+        assert.equal(under.length, 1, `${key} stored once`);
+      } else assert.equal(await headOrAbsent(s3, BUCKET, key), undefined, `${key} dropped, not uploaded`);
     }
 
     // The day's manifest (JSON Lines) and COCO file load, and join up.

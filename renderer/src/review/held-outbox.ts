@@ -1,4 +1,4 @@
-import { Dexie, type Table } from 'dexie';
+import { Dexie, type EntityTable } from 'dexie';
 import type { RequestParams, RequestResult } from '../../../shared/contract/index.ts';
 
 /**
@@ -59,7 +59,7 @@ export function statusOf(answer: HeldAnswer): Exclude<HeldStatus, 'pending'> {
  */
 export async function saveHeld(
   db: Dexie,
-  held: Table<HeldRecord, string>,
+  held: EntityTable<HeldRecord, 'id'>,
   input: { fileId: number; decision: HeldChoice; reviewer: string },
   inFlight: ReadonlySet<string>,
   now: number,
@@ -86,7 +86,7 @@ export async function saveHeld(
   });
 }
 
-export function listHeld(held: Table<HeldRecord, string>, status: HeldStatus, limit = 1000) {
+export function listHeld(held: EntityTable<HeldRecord, 'id'>, status: HeldStatus, limit = 1000) {
   return held
     .where('[status+queuedAt]')
     .between([status, Dexie.minKey], [status, Dexie.maxKey])

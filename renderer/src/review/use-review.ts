@@ -31,6 +31,11 @@ export function useReviewQueue(filter: ReviewFilter, outbox: Outbox, reviewer: s
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(false);
   const prepared = useRef(new Map<number, Promise<Prepared>>());
+  /**
+   * Items forgotten (changed since they were prepared) keep their last preparation here: opened again
+   * while the engine is out of reach, they show it, with this reviewer's records read afresh.
+   */
+  const stale = useRef(new Map<number, Promise<Prepared>>());
   const connected = connection.kind === 'connected';
   const key = JSON.stringify(filter);
   /** The list being shown (its filter) and where its next page starts, for loads started from any render. */
@@ -95,7 +100,19 @@ export function useReviewQueue(filter: ReviewFilter, outbox: Outbox, reviewer: s
     (fileId: number, fresh = false): Promise<Prepared> => {
       const known = prepared.current.get(fileId);
       if (known && !fresh) return known;
-      const made = load(client, outbox, fileId, reviewer);
+      const before = stale.current.get(fileId);
+      const made = load(client, outbox, fileId, reviewer).then(
+        (fresh) => {
+          if (stale.current.get(fileId) === before) stale.current.delete(fileId);
+          before?.then((p) => p.picture && URL.revokeObjectURL(p.picture)).catch(() => {});
+          return fresh;
+        },
+        async (error: unknown) => {
+          if (!before) throw error;
+          const old = await before;
+          return { ...old, mine: await mineIn(outbox, fileId, reviewer) };
+        },
+      );
       prepared.current.set(fileId, made);
       // A failed fetch (disconnected) is not kept: the next look tries again.
       made.catch(() => prepared.current.delete(fileId));
@@ -113,7 +130,18 @@ export function useReviewQueue(filter: ReviewFilter, outbox: Outbox, reviewer: s
   );
 
   const forget = useCallback((fileIds: readonly number[]) => {
-    for (const id of fileIds) prepared.current.delete(id);
+    for (const id of fileIds) {
+      const known = prepared.current.get(id);
+      prepared.current.delete(id);
+      if (!known) continue;
+      stale.current.delete(id);
+      stale.current.set(id, known);
+      if (stale.current.size > 60) {
+        const [oldest, gone] = stale.current.entries().next().value ?? [];
+        if (oldest !== undefined) stale.current.delete(oldest);
+        gone?.then((p) => p.picture && URL.revokeObjectURL(p.picture)).catch(() => {});
+      }
+    }
   }, []);
 
   const patch = useCallback((changes: ReadonlyMap<number, Partial<ReviewSummary>>) => {
@@ -135,7 +163,7 @@ async function load(
   reviewer: string,
 ): Promise<Prepared> {
   const [mine, detail] = await Promise.all([
-    outbox.forFile(fileId).then((records) => records.filter((r) => r.correction.reviewer === reviewer)),
+    mineIn(outbox, fileId, reviewer),
     client.request('review.item', { fileId }).then((answer) => answer.item),
   ]);
   if (!detail?.contentType?.startsWith('image/')) return { detail, mine };
@@ -152,4 +180,8 @@ async function load(
   } catch (error) {
     return { detail, mine, pictureError: (error as Error).message };
   }
+}
+
+function mineIn(outbox: Outbox, fileId: number, reviewer: string): Promise<OutboxRecord[]> {
+  return outbox.forFile(fileId).then((records) => records.filter((r) => r.correction.reviewer === reviewer));
 }
