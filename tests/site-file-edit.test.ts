@@ -54,7 +54,12 @@ describe('settings edits in the site file', () => {
     assert.equal(data.upload.maxAttempts, 5);
     assert.equal(data.reconcileInterval, '10m');
     assert.equal(data.retention.diskGuard.maxBytes, '20G');
-    for (const comment of ['# Plant 7 gateway', '# mounted from the camera NAS', '# the uplink is shared', '# Keep a week'])
+    for (const comment of [
+      '# Plant 7 gateway',
+      '# mounted from the camera NAS',
+      '# the uplink is shared',
+      '# Keep a week',
+    ])
       assert.ok(text.includes(comment), `lost ${comment}`);
     assert.ok(text.startsWith(SITE.slice(0, SITE.indexOf('upload:'))), 'the lines before upload: changed');
   });

@@ -8,7 +8,7 @@ import type { ResolvedConfig, ResolvedFolder } from './config/types.ts';
 export interface ConfigDiff {
   /** Settings only a restart can change (the engine refuses them live). */
   restartOnly: RestartOnly[];
-  /** Rules, default action and key, duplicate policy, or the folders' devices: recompile and re-decide new files. */
+  /** Rules, default action and key, duplicate policy, folders' devices, destinations' names, defaults and key templates: recompile for new decisions. */
   rules: boolean;
   folders: { added: ResolvedFolder[]; removed: ResolvedFolder[]; changed: ResolvedFolder[] };
   /** Upload settings or destinations changed beyond their bandwidth limits: a new set of uploaders. */
@@ -103,12 +103,18 @@ export function diffConfigs(before: ResolvedConfig, after: ResolvedConfig): Conf
     return old !== undefined && !same(folderShape(old), folderShape(f));
   });
   const devices = (c: ResolvedConfig) => c.folders.map((f) => [f.id, f.device]);
+  // Decisions name their destinations and render each one's key template: part of the rules.
+  const routing = (c: ResolvedConfig) => [
+    c.defaultDestinations,
+    c.destinations.map((d) => [d.name, d.keyTemplate ?? null]),
+  ];
   const rules =
     !same(before.rules, after.rules) ||
     !same(before.defaultAction, after.defaultAction) ||
     before.defaultKey !== after.defaultKey ||
     before.duplicatePolicy !== after.duplicatePolicy ||
-    !same(devices(before), devices(after));
+    !same(devices(before), devices(after)) ||
+    !same(routing(before), routing(after));
   const transfer = !same(transferShape(before), transferShape(after));
   const bandwidth = bandwidthChanges(before, after);
   const retention = !same(before.retention, after.retention) || !same(before.folders, after.folders);
