@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { FileDetail, RequestName } from '../../../shared/contract/index.ts';
+import { desktopApi } from '../contract/electron-transport.ts';
 import { useEngine } from '../state/engine-context.ts';
 
 type Action = 'files.retry' | 'files.bumpPriority' | 'files.requeue' | 'files.release';
@@ -10,7 +11,8 @@ const WAITING = new Set(['queued', 'failed']);
 /**
  * What an operator can do with one file, offered only where it makes sense: retry a failed upload,
  * move a waiting file up or down the upload order, upload a skipped file anyway, release a
- * quarantined one after review (asked twice).
+ * quarantined one after review (asked twice). And where the file is: "Open containing folder" in the
+ * desktop app (the main process checks the path and opens the file manager), "Copy path" in a browser.
  */
 export function FileActions({ file }: { file: FileDetail }) {
   const client = useEngine();
@@ -35,6 +37,29 @@ export function FileActions({ file }: { file: FileDetail }) {
     } finally {
       setBusy(false);
       setConfirmRelease(false);
+    }
+  };
+
+  const reveal = desktopApi()?.revealFile;
+  const openFolder = async () => {
+    if (!reveal) return;
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const outcome = await reveal(file.id);
+      setMessage(outcome.ok ? `Shown in the file manager: ${outcome.path}` : outcome.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const copyPath = async () => {
+    try {
+      // Only on https or localhost; elsewhere the path stays readable in the details below.
+      if (!navigator.clipboard) throw new Error('no clipboard');
+      await navigator.clipboard.writeText(file.absPath);
+      setMessage(`Path copied: ${file.absPath}`);
+    } catch {
+      setMessage(`This browser did not allow copying here; the path is ${file.absPath}`);
     }
   };
 
@@ -88,7 +113,17 @@ export function FileActions({ file }: { file: FileDetail }) {
       ),
     );
   }
-  if (buttons.length === 0 && !message) return null;
+  buttons.push(
+    reveal ? (
+      <button key="reveal" type="button" className="ghost" disabled={busy} onClick={openFolder}>
+        Open containing folder
+      </button>
+    ) : (
+      <button key="copy" type="button" className="ghost" onClick={copyPath}>
+        Copy path
+      </button>
+    ),
+  );
   return (
     <fieldset className="file-actions">
       <legend className="sr-only">Actions for this file</legend>
