@@ -270,6 +270,21 @@ describe('desktop app://…/media/ forwarded to a real engine host process', () 
     assert.equal(shown.length, 1);
   });
 
+  test('the host checks every call it gets: unknown calls and bad parameters come back as sentences', async () => {
+    await assert.rejects(
+      supervisor.call('media.get', { kind: 'thumb', fileId: -1, head: false }, 5_000),
+      /Bad parameters for media\.get: fileId: /,
+    );
+    await assert.rejects(
+      supervisor.call('media.get', { kind: 'original', fileId: 1, head: false } as never, 5_000),
+      /Bad parameters for media\.get: kind: /,
+    );
+    await assert.rejects(
+      supervisor.call('shell.exec' as never, {} as never, 5_000),
+      /There is no call "shell\.exec"\./,
+    );
+  });
+
   test('a stopped host answers nothing: 504 when it does not answer in time, 503 while it restarts', async () => {
     const id = await idOf('frame.jpg', 'image');
     const quick = createMediaForwarder((query) => supervisor.call('media.get', query, 300), SECURITY_HEADERS);
