@@ -169,10 +169,10 @@ describe('review queue (real SQLite, triggers on files)', () => {
     const held = addCapture(queue, { name: 'h.jpg', predictions: [p('car', 0.8)], state: 'held' }, 1);
     const plain = addCapture(queue, { name: 'x.jpg', predictions: [p('car', 0.2), p('bus', 0.1)] }, 2);
     queue.close();
-    // As an older engine left it: no review tables, no triggers.
+    // As an older engine left it: no review tables, no triggers (today's queue has none of those).
     const db = new DatabaseSync(path);
     for (const name of ['review_follows_inspection', 'review_follows_hold', 'review_follows_delete'])
-      db.exec(`DROP TRIGGER ${name}`);
+      db.exec(`DROP TRIGGER IF EXISTS ${name}`);
     for (const name of ['predictions', 'review_items']) db.exec(`DROP TABLE ${name}`);
     db.close();
     const reopened = new CaptureQueue(path);

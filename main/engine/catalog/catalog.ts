@@ -1,4 +1,5 @@
 import type { FileState } from '../../../shared/status.ts';
+import { INDEX_ON_READ_ROWS } from './indexer.ts';
 import { buildSelect, type PlanContext, type SqlText } from './query.ts';
 import {
   CatalogError,
@@ -14,6 +15,11 @@ import {
 /** The queue's read-only SELECT (CaptureQueue.select): searches never block or risk the writer. */
 export interface CatalogReader {
   select(sql: string, ...params: (string | number | null)[]): Record<string, unknown>[];
+  /**
+   * Indexes files changed since the indexer's last pass, at most maxRows (CaptureQueue.catchUpIndexes):
+   * a search then finds a file captured a moment ago. Readers without it show what is indexed.
+   */
+  catchUpIndexes?(maxRows?: number): number;
 }
 
 export interface CatalogOptions {
@@ -30,7 +36,7 @@ const FACET_TOP = 20;
 const ITEM_COLUMNS = 'c.*, f.rel_path, f.sha256, f.object_key';
 const STORED = new Set<FileState>(STORED_STATES);
 
-/** Searches everything the engine has seen (the `catalog` tables kept by triggers on `files`). */
+/** Searches everything the engine has seen (the `catalog` tables the indexer derives from `files`). */
 export class Catalog {
   private readonly reader: CatalogReader;
   private readonly folderDevices: () => ReadonlyMap<string, string>;
@@ -63,12 +69,13 @@ export class Catalog {
 
   /** The SELECT a filter runs (for data sets, exports and the query-plan tests). */
   selectFor(filter: CatalogFilter, options: Parameters<typeof buildSelect>[2]): SqlText {
+    this.reader.catchUpIndexes?.(INDEX_ON_READ_ROWS);
     return buildSelect(filter, this.planContext(), options);
   }
 
   /**
    * Counts by class, content type, tag, folder and device. Unfiltered: exact, from counters the
-   * triggers keep. Filtered: over the newest FACET_SCAN_CAP matches (`exact` says whether that was all).
+   * indexer keeps. Filtered: over the newest FACET_SCAN_CAP matches (`exact` says whether that was all).
    */
   facets(filter: CatalogFilter = {}): CatalogFacets {
     const devices = this.folderDevices();
@@ -94,6 +101,7 @@ export class Catalog {
   }
 
   private wholeCatalogFacets(devices: ReadonlyMap<string, string>): CatalogFacets {
+    this.reader.catchUpIndexes?.(INDEX_ON_READ_ROWS);
     const rows = this.reader.select('SELECT kind, value, n FROM catalog_counts WHERE n > 0');
     const facets = facetsFrom(rows, devices);
     const total = facets.folders.reduce((sum, folder) => sum + folder.count, 0);

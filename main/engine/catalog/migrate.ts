@@ -1,5 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { BACKFILL_BATCH_SQL, CATALOG_SQL, CATALOG_VERSION, DATASETS_SQL } from './schema.ts';
+import {
+  BACKFILL_BATCH_SQL,
+  CATALOG_SQL,
+  CATALOG_VERSION,
+  DATASETS_SQL,
+  INDEXING_TRIGGERS_BEFORE,
+  PENDING_INDEX_SQL,
+} from './schema.ts';
 
 /** Files indexed per transaction by the backfill: short enough that other writers wait little. */
 const BACKFILL_BATCH = 20_000;
@@ -7,16 +14,21 @@ const PROGRESS_KEY = 'catalog_backfilled_upto';
 const VERSION_KEY = 'catalog_version';
 
 /**
- * Additive and idempotent: creates the catalog (tables, indexes, triggers) and the data set tables
- * when missing, then indexes the files rows written before the catalog existed, in batches, each its
- * own transaction with its progress, so a crash mid-way resumes where it stopped. Called by the
- * queue's migrate step on its writing connection.
+ * Additive and idempotent: creates the catalog (tables, indexes, the dirty marks and their triggers)
+ * and the data set tables when missing, then indexes the files rows written before the catalog
+ * existed, in batches, each its own transaction with its progress, so a crash mid-way resumes where it
+ * stopped. A queue whose catalog and review rows were kept by triggers doing the indexing in the
+ * writer's transaction (before the indexer) swaps them for the marking triggers in one transaction:
+ * its derived rows are up to date, so nothing needs rebuilding. Called by the queue's migrate step on
+ * its writing connection, after the review tables exist.
  */
 export function migrateCatalog(db: DatabaseSync, options: { batch?: number } = {}): void {
   const meta = (key: string) => db.prepare('SELECT value FROM meta WHERE key = ?').get(key)?.value;
   const setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
   inTransaction(db, () => {
     db.exec(DATASETS_SQL);
+    for (const name of INDEXING_TRIGGERS_BEFORE) db.exec(`DROP TRIGGER IF EXISTS ${name}`);
+    db.exec(PENDING_INDEX_SQL);
     if (Number(meta(VERSION_KEY) ?? 0) === CATALOG_VERSION) {
       db.exec(CATALOG_SQL);
       return;

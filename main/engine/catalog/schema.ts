@@ -1,9 +1,10 @@
 /**
  * The catalog: every file the engine has seen, indexed for search. It lives in the queue database and
- * is kept by triggers on `files`, so every way a file's facts change (discovery, inspection, a late
- * sidecar, a rewrite on disk, a state change) updates it in the same transaction, with no call to
- * forget in the engine's hot paths. Everything here is derived from a files row; dropping these
- * tables and reopening the queue rebuilds them.
+ * is derived from `files` rows: triggers on `files` only mark a changed file in `catalog_dirty` (same
+ * transaction, so every writer is covered and the mark survives a crash), and the indexer
+ * (indexer.ts) derives the catalog and review rows of marked files in batches, off the capture hot
+ * path. Everything here is derived from a files row; dropping these tables and reopening the queue
+ * rebuilds them.
  *
  * Each search filter has its own index ending in (captured_at, file_id), so a filter both finds its
  * rows and yields them newest first: a page of 50 reads about 50 index entries, not every match.
@@ -21,7 +22,8 @@ const ITEMS = "json_each(f.inspection, '$.predictions.items')";
 const TAGS = "json_each(f.inspection, '$.tags')";
 
 /** A tag's family (`pii:email` → `pii:`), indexed too, so "any PII" is one index range. */
-const FAMILY = "CASE WHEN instr(t.key, ':') > 0 THEN substr(t.key, 1, instr(t.key, ':')) END";
+const family = (key: string) =>
+  `CASE WHEN instr(${key}, ':') > 0 THEN substr(${key}, 1, instr(${key}, ':')) END`;
 
 function insertCatalog(source: string): string {
   return `INSERT OR IGNORE INTO catalog
@@ -46,7 +48,7 @@ function insertTags(source: string): string {
   return `INSERT OR IGNORE INTO catalog_tags (tag, captured_at, file_id)
   SELECT tag, mtime_ms, id FROM (
     SELECT t.key AS tag, f.mtime_ms, f.id FROM ${source} f, ${TAGS} t WHERE f.inspection IS NOT NULL
-    UNION SELECT ${FAMILY}, f.mtime_ms, f.id FROM ${source} f, ${TAGS} t WHERE f.inspection IS NOT NULL
+    UNION SELECT ${family('t.key')}, f.mtime_ms, f.id FROM ${source} f, ${TAGS} t WHERE f.inspection IS NOT NULL
   ) WHERE tag IS NOT NULL`;
 }
 
@@ -59,31 +61,72 @@ function insertText(source: string): string {
   FROM ${source} f`;
 }
 
-/** Deletes what insert*() derived from the same row (OLD in triggers): the derivation is deterministic. */
-function deleteDerived(row: string): string {
-  const f = `(SELECT ${row}.id AS id, ${row}.mtime_ms AS mtime_ms, ${row}.inspection AS inspection)`;
-  return `
-    DELETE FROM catalog_labels WHERE (label, captured_at, file_id) IN
-      (SELECT i.value ->> 'label', f.mtime_ms, f.id FROM ${f} f, ${ITEMS} i);
-    DELETE FROM catalog_tags WHERE (tag, captured_at, file_id) IN
-      (SELECT t.key, f.mtime_ms, f.id FROM ${f} f, ${TAGS} t
-       UNION SELECT ${FAMILY}, f.mtime_ms, f.id FROM ${f} f, ${TAGS} t);
-    DELETE FROM catalog_text WHERE rowid = ${row}.id;
-    DELETE FROM catalog WHERE file_id = ${row}.id;`;
-}
-
 function derivedInserts(source: string): string[] {
   return [insertCatalog(source), insertLabels(source), insertTags(source), insertText(source)];
 }
 
-function insertDerived(source: string): string {
-  return derivedInserts(source)
-    .map((statement) => `${statement};`)
-    .join('\n');
-}
+/**
+ * One indexing batch: the files marked in `catalog_dirty` with file_id <= :upto. `facts = 1` marks a
+ * file whose derived rows must be rebuilt (new, inspected, rewritten, renamed, deleted); `facts = 0`
+ * one whose state alone changed.
+ */
+const BATCH = 'SELECT file_id FROM catalog_dirty WHERE file_id <= :upto';
+const BATCH_FACTS = `${BATCH} AND facts = 1`;
+/** The catalog rows of rebuilt files: what was derived from their previous facts. */
+const OLD_ROWS = `(SELECT c.file_id, c.captured_at, c.labels, c.tags FROM catalog c WHERE c.file_id IN (${BATCH_FACTS}))`;
 
-const NEW_ROW =
-  '(SELECT NEW.id AS id, NEW.folder_id AS folder_id, NEW.rel_path AS rel_path, NEW.mtime_ms AS mtime_ms, NEW.size AS size, NEW.content_type AS content_type, NEW.state AS state, NEW.inspection AS inspection)';
+export const INDEX_BATCH_SQL: readonly string[] = [
+  // A state-only mark for a file with no catalog row yet (indexed before it existed): rebuild it.
+  `UPDATE catalog_dirty SET facts = 1 WHERE file_id <= :upto AND facts = 0
+     AND NOT EXISTS (SELECT 1 FROM catalog c WHERE c.file_id = catalog_dirty.file_id)`,
+  // The previous rows, found through the catalog row's labels and tags (the old facts are gone).
+  `DELETE FROM catalog_labels WHERE (label, captured_at, file_id) IN
+     (SELECT j.value, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.labels) j)`,
+  `DELETE FROM catalog_tags WHERE (tag, captured_at, file_id) IN
+     (SELECT j.value, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.tags) j
+      UNION SELECT ${family('j.value')}, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.tags) j)`,
+  `DELETE FROM catalog_text WHERE rowid IN (SELECT file_id FROM ${OLD_ROWS})`,
+  `DELETE FROM catalog WHERE file_id IN (${BATCH_FACTS})`,
+  ...derivedInserts(
+    `(SELECT id, folder_id, rel_path, mtime_ms, size, content_type, state, inspection FROM files WHERE id IN (${BATCH_FACTS}))`,
+  ),
+  `UPDATE catalog SET state = (SELECT f.state FROM files f WHERE f.id = catalog.file_id)
+     WHERE file_id IN (${BATCH} AND facts = 0)`,
+];
+
+/**
+ * Marks instead of work on the capture hot path: each write to `files` that changes what the catalog
+ * or the review queue derive costs one insert-or-ignore into this small table, in the writer's own
+ * transaction. The indexer empties it in batches.
+ */
+export const PENDING_INDEX_SQL = `
+CREATE TABLE IF NOT EXISTS catalog_dirty (file_id INTEGER PRIMARY KEY, facts INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS files_index_on_insert AFTER INSERT ON files BEGIN
+  INSERT INTO catalog_dirty (file_id, facts) VALUES (NEW.id, 1) ON CONFLICT (file_id) DO UPDATE SET facts = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS files_index_on_facts AFTER UPDATE OF inspection, mtime_ms, size, content_type, rel_path ON files
+WHEN OLD.inspection IS NOT NEW.inspection OR OLD.mtime_ms != NEW.mtime_ms OR OLD.size != NEW.size
+  OR OLD.content_type IS NOT NEW.content_type OR OLD.rel_path != NEW.rel_path BEGIN
+  INSERT INTO catalog_dirty (file_id, facts) VALUES (NEW.id, 1) ON CONFLICT (file_id) DO UPDATE SET facts = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS files_index_on_state AFTER UPDATE OF state ON files WHEN OLD.state != NEW.state BEGIN
+  INSERT OR IGNORE INTO catalog_dirty (file_id, facts) VALUES (NEW.id, 0);
+END;
+CREATE TRIGGER IF NOT EXISTS files_index_on_delete AFTER DELETE ON files BEGIN
+  INSERT INTO catalog_dirty (file_id, facts) VALUES (OLD.id, 1) ON CONFLICT (file_id) DO UPDATE SET facts = 1;
+END;
+`;
+
+/** The triggers that did the indexing in the writer's transaction before the indexer (dropped on migration). */
+export const INDEXING_TRIGGERS_BEFORE: readonly string[] = [
+  'catalog_follows_insert',
+  'catalog_follows_facts',
+  'catalog_follows_state',
+  'catalog_follows_delete',
+  'review_follows_inspection',
+  'review_follows_hold',
+  'review_follows_delete',
+];
 
 /** One facet counter: kind (label, tag, type, folder), value, count. */
 function counted(table: string, kind: string, column: string, when = ''): string {
@@ -138,21 +181,6 @@ ${counted('catalog_labels', 'label', 'label')}
 ${counted('catalog_tags', 'tag', 'tag')}
 ${counted('catalog', 'type', 'content_type', '$.content_type IS NOT NULL')}
 ${counted('catalog', 'folder', 'folder_id')}
-CREATE TRIGGER IF NOT EXISTS catalog_follows_insert AFTER INSERT ON files BEGIN
-  ${insertDerived(NEW_ROW)}
-END;
-CREATE TRIGGER IF NOT EXISTS catalog_follows_facts AFTER UPDATE OF inspection, mtime_ms, size, content_type, rel_path ON files
-WHEN OLD.inspection IS NOT NEW.inspection OR OLD.mtime_ms != NEW.mtime_ms OR OLD.size != NEW.size
-  OR OLD.content_type IS NOT NEW.content_type OR OLD.rel_path != NEW.rel_path BEGIN
-  ${deleteDerived('OLD')}
-  ${insertDerived(NEW_ROW)}
-END;
-CREATE TRIGGER IF NOT EXISTS catalog_follows_state AFTER UPDATE OF state ON files WHEN OLD.state != NEW.state BEGIN
-  UPDATE catalog SET state = NEW.state WHERE file_id = NEW.id;
-END;
-CREATE TRIGGER IF NOT EXISTS catalog_follows_delete AFTER DELETE ON files BEGIN
-  ${deleteDerived('OLD')}
-END;
 `;
 
 /** Fill the catalog for files rows :after < id <= :upto (the backfill of a queue written before it). */

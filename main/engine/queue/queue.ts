@@ -5,6 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
+import { DerivedIndexer } from '../catalog/indexer.ts';
 import { migrateCatalog } from '../catalog/migrate.ts';
 import { migrateReview } from '../review/schema.ts';
 import { type DeliveryCause, DeliveryTable } from './deliveries.ts';
@@ -37,6 +38,8 @@ export interface QueueOptions {
   durability?: 'full' | 'normal';
   readOnly?: boolean;
   now?: () => number;
+  /** How long after a change the catalog and review indexes are brought up to date, at the latest. */
+  indexIntervalMs?: number;
 }
 
 interface QueueEvents {
@@ -81,6 +84,9 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   private pending: QueueChange[] = [];
   /** Each file's per-destination uploads; the file's state summarises them. */
   readonly deliveries: DeliveryTable;
+  /** Keeps the catalog and the review queue in step with `files`, off the capture path (writers only). */
+  private readonly indexer: DerivedIndexer | undefined;
+  private lastIndexingProblem: string | undefined;
 
   constructor(path: string, options: QueueOptions = {}) {
     super();
@@ -102,6 +108,11 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     this.db.exec('PRAGMA temp_store = MEMORY');
     this.db.exec(SCHEMA_SQL);
     this.migrate();
+    this.indexer = new DerivedIndexer(this.db, {
+      transaction: (fn) => this.transaction(fn),
+      intervalMs: options.indexIntervalMs,
+      onError: (error) => this.noteIndexingProblem(error),
+    });
   }
 
   private migrate(): void {
@@ -177,7 +188,32 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
     return this.db;
   }
 
+  /**
+   * Indexes files changed since the last pass into the catalog and the review queue, at most maxRows
+   * (readers call this first, so a file just captured is findable). No-op on a read-only queue.
+   */
+  catchUpIndexes(maxRows?: number): number {
+    return this.indexer?.catchUp(maxRows) ?? 0;
+  }
+
+  /** A failed background indexing pass, noted once per message (the next change retries it). */
+  private noteIndexingProblem(error: Error): void {
+    if (error.message === this.lastIndexingProblem) return;
+    this.lastIndexingProblem = error.message;
+    try {
+      this.note('problem', `catalog indexing: ${error.message}`);
+    } catch {
+      // The database itself is failing: the engine's own writes will report it.
+    }
+  }
+
+  /** Files changed but not yet in the catalog and review indexes (0 on a read-only queue). */
+  pendingIndexing(): number {
+    return this.indexer?.pending() ?? 0;
+  }
+
   close(): void {
+    this.indexer?.stop();
     if (this.adHoc && this.adHoc.db !== this.db && this.adHoc.db.isOpen) this.adHoc.db.close();
     if (this.db.isOpen) this.db.close();
   }
@@ -259,6 +295,7 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
 
   private flushChanges(): void {
     if (this.pending.length === 0) return;
+    this.indexer?.schedule();
     const changes = this.pending;
     this.pending = [];
     this.emit('change', changes);

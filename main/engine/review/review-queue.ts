@@ -53,12 +53,19 @@ export function summaryOf(row: Record<string, unknown>): ReviewItemSummary {
 export class ReviewQueue {
   private readonly statements = new Map<string, StatementSync>();
   private readonly db: DatabaseSync;
+  private readonly catchUp: () => void;
 
-  constructor(db: DatabaseSync) {
+  /**
+   * catchUp brings the review rows up to date first (CaptureQueue.catchUpIndexes, bounded): an item
+   * inspected a moment ago is listed even if the indexer's next pass has not run yet.
+   */
+  constructor(db: DatabaseSync, options: { catchUp?: () => void } = {}) {
     this.db = db;
+    this.catchUp = options.catchUp ?? (() => {});
   }
 
   list(filter: ReviewFilter = {}, options: { cursor?: string; limit?: number } = {}): ReviewPage {
+    this.catchUp();
     const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
     const where: string[] = [filter.heldOnly ? 'r.lane = 0' : 'r.lane < 2'];
     const values: (string | number)[] = [];
@@ -122,6 +129,7 @@ export class ReviewQueue {
 
   /** One item's summary, whether or not it is listed now (lane 2 included). */
   summary(fileId: number): ReviewItemSummary | undefined {
+    this.catchUp();
     const row = this.prepared(
       `SELECT ${COLUMNS} FROM review_items r JOIN files f ON f.id = r.file_id WHERE r.file_id = ?`,
     ).get(fileId);

@@ -5,10 +5,10 @@ import type { DatabaseSync } from 'node:sqlite';
  * queue's row are committed together. Every statement is idempotent (IF NOT EXISTS), so the queue's
  * migrate step can run this on every start.
  *
- * `predictions` and `review_items` are kept by triggers on `files` rather than by engine code: every
- * writer of an inspection (the pipeline, a late sidecar, a reset to `discovered`) then keeps them in
- * step without knowing they exist, and the review queue can be read with indexes instead of parsing
- * the inspection JSON of every row.
+ * `predictions` and `review_items` are derived from `files` by the catalog's indexer (catalog/indexer.ts)
+ * rather than by engine code: triggers on `files` mark every changed file, whoever wrote it (the
+ * pipeline, a late sidecar, a reset to `discovered`), and the indexer rebuilds their rows in batches,
+ * so the review queue can be read with indexes instead of parsing the inspection JSON of every row.
  */
 export const REVIEW_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -104,57 +104,48 @@ CREATE TABLE IF NOT EXISTS export_days (
 ) WITHOUT ROWID;
 `;
 
-/** The model's predictions of one file, from its inspection JSON, into `predictions`. */
-const FILL_PREDICTIONS = (file: string, inspection: string) => `
-  INSERT INTO predictions (file_id, idx, label, score, x, y, w, h, model_version)
-  SELECT ${file}, CAST(j.key AS INTEGER), CAST(json_extract(j.value, '$.label') AS TEXT),
+/** The indexing batch (catalog/schema.ts INDEX_BATCH_SQL): files marked with file_id <= :upto. */
+const BATCH = 'SELECT file_id FROM catalog_dirty WHERE file_id <= :upto';
+
+/**
+ * The review rows of one indexing batch, rebuilt from each file's current state and inspection:
+ * predictions first, then the review row from them. Files with neither predictions nor a hold get a
+ * row only if they had one before (lane 2: its review state survives a re-inspection). A review
+ * state set by corrections is never touched here.
+ */
+export const REVIEW_INDEX_BATCH_SQL: readonly string[] = [
+  `DELETE FROM predictions WHERE file_id IN (${BATCH} AND facts = 1)`,
+  `INSERT INTO predictions (file_id, idx, label, score, x, y, w, h, model_version)
+  SELECT f.id, CAST(j.key AS INTEGER), CAST(json_extract(j.value, '$.label') AS TEXT),
     json_extract(j.value, '$.score'),
     json_extract(j.value, '$.box.x'), json_extract(j.value, '$.box.y'),
     json_extract(j.value, '$.box.w'), json_extract(j.value, '$.box.h'),
-    json_extract(${inspection}, '$.predictions.modelVersion')
-  FROM json_each(${inspection}, '$.predictions.items') AS j
-  WHERE json_extract(j.value, '$.label') IS NOT NULL`;
-
-/**
- * The review row of one file, from its state, inspection and `predictions` rows (filled first).
- * Files with neither predictions nor a hold get a row only if they had one before (lane 2).
- */
-const UPSERT_REVIEW_ITEM = (file: string, state: string, inspection: string) => `
-  INSERT INTO review_items (file_id, lane, sort_key, top_score, top_label, model_version, prediction_count)
-  SELECT ${file}, lane, CASE
+    json_extract(f.inspection, '$.predictions.modelVersion')
+  FROM files f, json_each(f.inspection, '$.predictions.items') AS j
+  WHERE f.id IN (${BATCH} AND facts = 1) AND json_extract(j.value, '$.label') IS NOT NULL`,
+  `INSERT INTO review_items (file_id, lane, sort_key, top_score, top_label, model_version, prediction_count)
+  SELECT id, lane, CASE
       WHEN top IS NULL THEN 2.0
       WHEN threshold IS NULL THEN top
       ELSE abs(top - threshold) END,
     top, top_label, model, n
-  FROM (SELECT
-      CASE WHEN ${state} = 'held' THEN 0
-        WHEN json_type(${inspection}, '$.predictions') IS NOT NULL THEN 1 ELSE 2 END AS lane,
-      (SELECT max(score) FROM predictions WHERE file_id = ${file}) AS top,
-      (SELECT label FROM predictions WHERE file_id = ${file} ORDER BY score DESC, idx LIMIT 1) AS top_label,
-      json_extract(${inspection}, '$.predictions.modelVersion') AS model,
-      (SELECT count(*) FROM predictions WHERE file_id = ${file}) AS n,
-      (SELECT CAST(value AS REAL) FROM meta WHERE key = 'review.threshold') AS threshold)
-  WHERE lane < 2 OR EXISTS (SELECT 1 FROM review_items WHERE file_id = ${file})
+  FROM (SELECT f.id,
+      CASE WHEN f.state = 'held' THEN 0
+        WHEN json_type(f.inspection, '$.predictions') IS NOT NULL THEN 1 ELSE 2 END AS lane,
+      (SELECT max(score) FROM predictions p WHERE p.file_id = f.id) AS top,
+      (SELECT label FROM predictions p WHERE p.file_id = f.id ORDER BY score DESC, idx LIMIT 1) AS top_label,
+      json_extract(f.inspection, '$.predictions.modelVersion') AS model,
+      (SELECT count(*) FROM predictions p WHERE p.file_id = f.id) AS n,
+      (SELECT CAST(value AS REAL) FROM meta WHERE key = 'review.threshold') AS threshold
+    FROM files f WHERE f.id IN (${BATCH})) s
+  WHERE lane < 2 OR EXISTS (SELECT 1 FROM review_items r WHERE r.file_id = s.id)
   ON CONFLICT (file_id) DO UPDATE SET lane = excluded.lane, sort_key = excluded.sort_key,
     top_score = excluded.top_score, top_label = excluded.top_label,
-    model_version = excluded.model_version, prediction_count = excluded.prediction_count`;
-
-export const REVIEW_TRIGGERS_SQL = `
-CREATE TRIGGER IF NOT EXISTS review_follows_inspection AFTER UPDATE OF inspection ON files
-WHEN NEW.inspection IS NOT OLD.inspection BEGIN
-  DELETE FROM predictions WHERE file_id = NEW.id;
-  ${FILL_PREDICTIONS('NEW.id', 'NEW.inspection')};
-  ${UPSERT_REVIEW_ITEM('NEW.id', 'NEW.state', 'NEW.inspection')};
-END;
-CREATE TRIGGER IF NOT EXISTS review_follows_hold AFTER UPDATE OF state ON files
-WHEN (OLD.state = 'held') != (NEW.state = 'held') BEGIN
-  ${UPSERT_REVIEW_ITEM('NEW.id', 'NEW.state', 'NEW.inspection')};
-END;
-CREATE TRIGGER IF NOT EXISTS review_follows_delete AFTER DELETE ON files BEGIN
-  DELETE FROM predictions WHERE file_id = OLD.id;
-  DELETE FROM review_items WHERE file_id = OLD.id;
-END;
-`;
+    model_version = excluded.model_version, prediction_count = excluded.prediction_count`,
+  // Deleted files (their predictions went with the first statement).
+  `DELETE FROM review_items WHERE file_id IN (${BATCH} AND facts = 1)
+     AND NOT EXISTS (SELECT 1 FROM files f WHERE f.id = review_items.file_id)`,
+];
 
 /** Fills the tables from files inspected before they existed (runs once, when they are created). */
 const BACKFILL_SQL = `
@@ -177,8 +168,9 @@ WHERE f.state = 'held' OR (f.inspection IS NOT NULL AND json_type(f.inspection, 
 `;
 
 /**
- * Creates the review tables and triggers when missing (additive, idempotent), and fills them from
- * files already inspected the first time. Called from the queue's migrate step.
+ * Creates the review tables when missing (additive, idempotent), and fills them from files already
+ * inspected the first time. Called from the queue's migrate step; later changes reach them through
+ * the indexer.
  */
 export function migrateReview(db: DatabaseSync): void {
   const existed = db
@@ -187,7 +179,6 @@ export function migrateReview(db: DatabaseSync): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(REVIEW_TABLES_SQL);
-    db.exec(REVIEW_TRIGGERS_SQL);
     if (!existed) db.exec(BACKFILL_SQL);
     db.exec('COMMIT');
   } catch (error) {
