@@ -1,7 +1,13 @@
 import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-import { addFiles, bounceEngine, startEngine, stopEngine } from './tests/support/ui-engine-fixture.ts';
+import {
+  addFiles,
+  addReviewItems,
+  bounceEngine,
+  startEngine,
+  stopEngine,
+} from './tests/support/ui-engine-fixture.ts';
 
 // Debian's Chromium (installed by build/ensure-system-packages.sh); Playwright never downloads a browser here.
 const CHROMIUM = process.env['EDGE_CAPTURE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -48,6 +54,8 @@ export default defineConfig({
             '@tanstack/react-virtual',
             'valibot',
             'vitest-browser-react',
+            'dexie',
+            'uplot',
           ],
         },
         test: {
@@ -65,7 +73,7 @@ export default defineConfig({
             }),
             instances: [{ browser: 'chromium' }],
             // Run in the Vitest process: a real engine host on loopback for the UI to talk to.
-            commands: { startEngine, addFiles, bounceEngine, stopEngine },
+            commands: { startEngine, addFiles, addReviewItems, bounceEngine, stopEngine },
           },
         },
       },

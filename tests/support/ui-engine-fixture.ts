@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserCommand } from 'vitest/node';
 import { CaptureQueue } from '../../main/engine/queue/queue.ts';
+import { ReviewService } from '../../main/engine/review/index.ts';
 import { EngineHost } from '../../main/host/engine-host.ts';
 import { type RunningServer, startServer } from '../../main/serve/server.ts';
 import type { Decision } from '../../shared/decision.ts';
 import type { FileState } from '../../shared/status.ts';
+import { addCapture, box } from './review-fixture.ts';
 
 /**
  * Browser-mode tests talk to a real engine host over a real WebSocket: these commands run in the
@@ -61,8 +63,10 @@ export const startEngine: BrowserCommand<[origin: string]> = async (context, ori
   await stopFixture(keyOf(context));
   const dir = await mkdtemp(join(tmpdir(), 'edge-ui-'));
   const queue = new CaptureQueue(join(dir, 'queue.db'));
+  // The review service as the engine has it (no site config: no exporter), for the Review view's tests.
+  const review = new ReviewService(queue);
   const host = new EngineHost(
-    { queue, on: (e, l) => queue.on(e, l), off: (e, l) => queue.off(e, l) },
+    { queue, review, on: (e, l) => queue.on(e, l), off: (e, l) => queue.off(e, l) },
     { engineVersion: '0.1.0-ui-test', flushIntervalMs: 50 },
   );
   const fixture: Fixture = { dir, queue, host, server: undefined, origin, port: 0, files: 0 };
@@ -94,6 +98,23 @@ export const addFiles: BrowserCommand<[count: number, state: FileState]> = (cont
     }
     return ids;
   });
+};
+
+/** Adds `count` inspected captures with two predictions each (car, person), as the pipeline would; returns the ids. */
+export const addReviewItems: BrowserCommand<[count: number]> = (context, count) => {
+  const f = fixtures.get(keyOf(context));
+  if (!f) throw new Error('startEngine first');
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    f.files += 1;
+    const name = `review_${String(f.files).padStart(6, '0')}.jpg`;
+    const predictions = [
+      { label: 'car', score: 0.2 + i / 1000, box: box(10, 20, 100, 50) },
+      { label: 'person', score: 0.5 + i / 1000, box: box(300, 100, 40, 120) },
+    ];
+    ids.push(addCapture(f.queue, { name, predictions, modelVersion: 'det-ui' }, f.files));
+  }
+  return ids;
 };
 
 /** Closes the server (connections drop), then listens again on the same port after `downMs`. */

@@ -5,6 +5,7 @@ declare module 'vitest/browser' {
   interface BrowserCommands {
     startEngine(origin: string): Promise<{ url: string }>;
     addFiles(count: number, state: FileState): Promise<number[]>;
+    addReviewItems(count: number): Promise<number[]>;
     bounceEngine(downMs: number): Promise<void>;
     stopEngine(): Promise<void>;
   }
