@@ -204,9 +204,11 @@ describe('credentials file, sealed (a real sealer that encrypts; then safeStorag
   });
 
   test('only ciphertext on disk (0600), tagged with its sealer, read back by the same key', async () => {
+    // Keys stored headless first (plain): the desktop reads them, and its next change seals the file.
+    await new DestinationCredentials(dir).write('archive', KEYS);
     const sealer = testSealer();
     const store = new DestinationCredentials(dir, { sealer });
-    await store.write('archive', KEYS);
+    assert.deepEqual(await store.read('archive'), KEYS);
     await store.write('backup', { ...KEYS, sessionToken: 'session-token-value' });
     const onDisk = await readFile(store.path);
     for (const secret of [
