@@ -286,10 +286,15 @@ defaultAction: { action: skip, reason: nothing matched }
     assert.match(saved.issues[0]?.message ?? '', /edited by hand/);
     assert.equal(await readFile(site.configPath, 'utf8'), edited);
     assert.equal(engine.config.upload.concurrency, 5);
-    // With the new revision it goes through.
+    // With the new revision it goes through; the new uploaders keep the operator's pause.
+    engine.pauseUploads('test');
     const again = await update([{ path: '/upload/concurrency', value: 3 }], (await settings()).revision);
     assert.equal(again.ok, true, JSON.stringify(again.issues));
     assert.equal(engine.config.upload.concurrency, 3);
+    assert.equal(engine.destinationStatuses()[0]?.concurrency, 3);
+    assert.equal(engine.destinationStatuses()[0]?.operatorPaused, true);
+    engine.resumeUploads('test');
+    assert.equal(engine.destinationStatuses()[0]?.operatorPaused, false);
     assert.ok((await readFile(site.configPath, 'utf8')).endsWith('# edited by hand\n'));
   });
 
