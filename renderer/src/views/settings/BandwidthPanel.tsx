@@ -2,7 +2,7 @@ import { useCallback, useState } from 'react';
 import type { BandwidthIssue, SiteSettings } from '../../../../shared/contract/index.ts';
 import { useEngine } from '../../state/engine-context.ts';
 import { ScheduleEditor } from '../SettingsSchedule.tsx';
-import { errorText } from './use-site-settings.ts';
+import { errorText } from './error-text.ts';
 
 type ApplyState =
   | { kind: 'idle' }

@@ -13,12 +13,13 @@ import { ConfirmRemove } from './ConfirmRemove.tsx';
 import { DraftForm } from './DraftForm.tsx';
 import { type FormValues, formFromRaw } from './edits.ts';
 import { destinationEdits, destinationPlace, draftFrom, removeDestinationEdits } from './entries.ts';
+import { errorText } from './error-text.ts';
 import { Facts } from './Facts.tsx';
 import { destinationFields } from './fields.ts';
 import { SaveOutcome } from './SaveOutcome.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { EditButton, useSectionEdit } from './section-edit.tsx';
-import { errorText, type LoadedSettings } from './use-site-settings.ts';
+import type { LoadedSettings } from './use-site-settings.ts';
 
 const CREDENTIAL_TONE: Record<string, string> = {
   working: 'ok',

@@ -4,12 +4,13 @@ import { useEngine } from '../../state/engine-context.ts';
 import { ConfirmRemove } from './ConfirmRemove.tsx';
 import { editsFor, entryFrom, type FormValues, formFromRaw } from './edits.ts';
 import { addFolderEdits, folderPlace, removeFolderEdits } from './entries.ts';
+import { errorText } from './error-text.ts';
 import { Facts } from './Facts.tsx';
 import { FOLDER_FIELDS, FOLDER_ID_FIELD } from './fields.ts';
 import { SaveOutcome } from './SaveOutcome.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { EditButton, useSectionEdit } from './section-edit.tsx';
-import { errorText, type LoadedSettings } from './use-site-settings.ts';
+import type { LoadedSettings } from './use-site-settings.ts';
 
 const NEW_FOLDER_FIELDS = [FOLDER_ID_FIELD, ...FOLDER_FIELDS];
 

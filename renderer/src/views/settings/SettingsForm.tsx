@@ -9,7 +9,7 @@ import { useEngine } from '../../state/engine-context.ts';
 import { type FieldSpec, type FormValues, isStaleRefusal, issuesByField } from './edits.ts';
 import { FieldInput } from './FieldInput.tsx';
 import './settings-forms.css';
-import { errorText } from './use-site-settings.ts';
+import { errorText } from './error-text.ts';
 
 /** Checks run this long after the last key press. */
 export const CHECK_DELAY_MS = 350;

@@ -1,12 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { parse } from 'yaml';
 import type { SiteSettings } from '../../../../shared/contract/index.ts';
-import { EngineRequestError } from '../../contract/client.ts';
 import { useConnection, useEngine } from '../../state/engine-context.ts';
 import type { SiteFile } from './entries.ts';
-
-export const errorText = (cause: unknown): string =>
-  cause instanceof EngineRequestError ? cause.message : String((cause as Error)?.message ?? cause);
+import { errorText } from './error-text.ts';
 
 export interface LoadedSettings {
   /** The settings as the engine runs them, in words (settings.get). */
