@@ -113,7 +113,7 @@ function decision(state: FileState, key: string, now: number): Decision {
 
 /**
  * Fills a real queue with `count` varied captures through its own API (discover, inspect, decide,
- * upload), so the catalog is filled the way the engine fills it: by its triggers.
+ * upload), so the catalog is filled the way the engine fills it: marked by triggers, then indexed.
  */
 export function generateQueue(
   queue: CaptureQueue,
@@ -147,5 +147,7 @@ export function generateQueue(
       files.push({ id, ...facts });
     }
   });
+  // What the engine's indexer does within its interval (a search indexes only a bounded batch first).
+  queue.catchUpIndexes();
   return files;
 }

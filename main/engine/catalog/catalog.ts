@@ -1,5 +1,4 @@
 import type { FileState } from '../../../shared/status.ts';
-import { INDEX_ON_READ_ROWS } from './indexer.ts';
 import { buildSelect, type PlanContext, type SqlText } from './query.ts';
 import {
   CatalogError,
@@ -16,10 +15,10 @@ import {
 export interface CatalogReader {
   select(sql: string, ...params: (string | number | null)[]): Record<string, unknown>[];
   /**
-   * Indexes files changed since the indexer's last pass, at most maxRows (CaptureQueue.catchUpIndexes):
+   * Indexes files changed since the indexer's last pass, for a bounded time (CaptureQueue.indexBeforeRead):
    * a search then finds a file captured a moment ago. Readers without it show what is indexed.
    */
-  catchUpIndexes?(maxRows?: number): number;
+  indexBeforeRead?(): number;
 }
 
 export interface CatalogOptions {
@@ -69,7 +68,7 @@ export class Catalog {
 
   /** The SELECT a filter runs (for data sets, exports and the query-plan tests). */
   selectFor(filter: CatalogFilter, options: Parameters<typeof buildSelect>[2]): SqlText {
-    this.reader.catchUpIndexes?.(INDEX_ON_READ_ROWS);
+    this.reader.indexBeforeRead?.();
     return buildSelect(filter, this.planContext(), options);
   }
 
@@ -101,7 +100,7 @@ export class Catalog {
   }
 
   private wholeCatalogFacets(devices: ReadonlyMap<string, string>): CatalogFacets {
-    this.reader.catchUpIndexes?.(INDEX_ON_READ_ROWS);
+    this.reader.indexBeforeRead?.();
     const rows = this.reader.select('SELECT kind, value, n FROM catalog_counts WHERE n > 0');
     const facets = facetsFrom(rows, devices);
     const total = facets.folders.reduce((sum, folder) => sum + folder.count, 0);

@@ -82,9 +82,11 @@ export const INDEX_BATCH_SQL: readonly string[] = [
   // The previous rows, found through the catalog row's labels and tags (the old facts are gone).
   `DELETE FROM catalog_labels WHERE (label, captured_at, file_id) IN
      (SELECT j.value, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.labels) j)`,
+  // Tags and families apart: a UNION inside IN (…) makes SQLite scan the whole table.
   `DELETE FROM catalog_tags WHERE (tag, captured_at, file_id) IN
-     (SELECT j.value, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.tags) j
-      UNION SELECT ${family('j.value')}, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.tags) j)`,
+     (SELECT j.value, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.tags) j)`,
+  `DELETE FROM catalog_tags WHERE (tag, captured_at, file_id) IN
+     (SELECT ${family('j.value')}, o.captured_at, o.file_id FROM ${OLD_ROWS} o, json_each(o.tags) j)`,
   `DELETE FROM catalog_text WHERE rowid IN (SELECT file_id FROM ${OLD_ROWS})`,
   `DELETE FROM catalog WHERE file_id IN (${BATCH_FACTS})`,
   ...derivedInserts(

@@ -5,7 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import { FILE_STATES, type FileState } from '../../../shared/status.ts';
-import { DerivedIndexer } from '../catalog/indexer.ts';
+import { DerivedIndexer, INDEX_ON_READ_MS, INDEX_ON_READ_ROWS } from '../catalog/indexer.ts';
 import { migrateCatalog } from '../catalog/migrate.ts';
 import { migrateReview } from '../review/schema.ts';
 import { type DeliveryCause, DeliveryTable } from './deliveries.ts';
@@ -189,11 +189,21 @@ export class CaptureQueue extends EventEmitter<QueueEvents> {
   }
 
   /**
-   * Indexes files changed since the last pass into the catalog and the review queue, at most maxRows
-   * (readers call this first, so a file just captured is findable). No-op on a read-only queue.
+   * Indexes files changed since the last pass into the catalog and the review queue now, at most
+   * maxRows (tests, benches, tools). No-op on a read-only queue.
    */
   catchUpIndexes(maxRows?: number): number {
-    return this.indexer?.catchUp(maxRows) ?? 0;
+    return this.indexer?.catchUp({ maxRows }) ?? 0;
+  }
+
+  /**
+   * What readers call first (catalog searches, the review queue): indexes pending changes for at most
+   * INDEX_ON_READ_MS, so a file captured a moment ago is findable. With a fileId, only when that file
+   * has changes pending. No-op on a read-only queue.
+   */
+  indexBeforeRead(fileId?: number): number {
+    if (!this.indexer || (fileId !== undefined && !this.indexer.isPending(fileId))) return 0;
+    return this.indexer.catchUp({ budgetMs: INDEX_ON_READ_MS, batchRows: INDEX_ON_READ_ROWS });
   }
 
   /** A failed background indexing pass, noted once per message (the next change retries it). */

@@ -53,13 +53,14 @@ export function summaryOf(row: Record<string, unknown>): ReviewItemSummary {
 export class ReviewQueue {
   private readonly statements = new Map<string, StatementSync>();
   private readonly db: DatabaseSync;
-  private readonly catchUp: () => void;
+  private readonly catchUp: (fileId?: number) => void;
 
   /**
-   * catchUp brings the review rows up to date first (CaptureQueue.catchUpIndexes, bounded): an item
-   * inspected a moment ago is listed even if the indexer's next pass has not run yet.
+   * catchUp brings the review rows up to date first (CaptureQueue.indexBeforeRead, bounded; with a
+   * fileId only when that file has changes pending): an item inspected a moment ago is listed even if
+   * the indexer's next pass has not run yet.
    */
-  constructor(db: DatabaseSync, options: { catchUp?: () => void } = {}) {
+  constructor(db: DatabaseSync, options: { catchUp?: (fileId?: number) => void } = {}) {
     this.db = db;
     this.catchUp = options.catchUp ?? (() => {});
   }
@@ -129,7 +130,7 @@ export class ReviewQueue {
 
   /** One item's summary, whether or not it is listed now (lane 2 included). */
   summary(fileId: number): ReviewItemSummary | undefined {
-    this.catchUp();
+    this.catchUp(fileId);
     const row = this.prepared(
       `SELECT ${COLUMNS} FROM review_items r JOIN files f ON f.id = r.file_id WHERE r.file_id = ?`,
     ).get(fileId);

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { INDEX_ON_READ_ROWS } from '../catalog/indexer.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord } from '../queue/types.ts';
@@ -86,9 +85,7 @@ export class ReviewService extends EventEmitter<ReviewEvents> {
     this.now = options.now ?? Date.now;
     this.keyFor = options.config ? ruleKeyFor(options.config) : () => undefined;
     const settings = options.config ? reviewSettings(options.config) : undefined;
-    this.items = new ReviewQueue(queue.database, {
-      catchUp: () => queue.catchUpIndexes(INDEX_ON_READ_ROWS),
-    });
+    this.items = new ReviewQueue(queue.database, { catchUp: (fileId) => queue.indexBeforeRead(fileId) });
     createHeldTable(queue.database);
     this.corrections = new Corrections(queue, {
       now: this.now,
