@@ -120,11 +120,19 @@ async function prepare(
   const diff = diffConfigs(before, config);
   const issues = [
     ...folders.issues,
-    ...diff.restartOnly.map(({ path, why }) => ({
-      path,
-      message: `${path.slice(1)} cannot change while the engine runs: ${why}.`,
-      hint: RESTART_HINT,
-    })),
+    ...diff.restartOnly.map(({ path, why }) =>
+      edits.some((e) => e.path === path || e.path.startsWith(`${path}/`))
+        ? {
+            path,
+            message: `${path.slice(1)} cannot change while the engine runs: ${why}.`,
+            hint: RESTART_HINT,
+          }
+        : {
+            path,
+            message: `the site file's ${path.slice(1)} differs from the one the engine runs with (it was edited by hand), and it cannot change while the engine runs: ${why}.`,
+            hint: 'Restart the engine to use the site file as it is, or put the old value back in the file.',
+          },
+    ),
   ];
   const presence: FolderPresence = (folder: ResolvedFolder) => folders.presence.get(folder.id) ?? 'watching';
   return {
