@@ -298,6 +298,29 @@ defaultAction: { action: skip, reason: nothing matched }
     assert.ok((await readFile(site.configPath, 'utf8')).endsWith('# edited by hand\n'));
   });
 
+  test('(i) a rule saved with its own retention applies it live (Rules view, no restart)', async () => {
+    const config = await client.ok<{ rulesText: string; revision: string }>('config.get');
+    const text = config.rulesText.replace(
+      '  action: upload',
+      '  action: upload\n  retention: { afterUpload: delete }',
+    );
+    assert.notEqual(text, config.rulesText, 'the rule text was changed');
+    const saved = await client.ok<{ ok: boolean; warnings: string[]; issues: unknown[] }>('rules.update', {
+      text,
+      revision: config.revision,
+    });
+    assert.equal(saved.ok, true, JSON.stringify(saved.issues));
+    assert.ok(
+      !saved.warnings.some((w) => /restart/.test(w)),
+      `no "at restart" warning: ${JSON.stringify(saved.warnings)}`,
+    );
+    await dropFile(join(site.captures, 'rule-delete.txt'), 'deleted after upload\n');
+    await waitFor(
+      () => engine.queue.getByPath(join(site.captures, 'rule-delete.txt'))?.state === 'removed',
+      'rule-delete.txt uploaded and its local copy deleted by the rule now in force',
+    );
+  });
+
   test('(g) settings.check validates and says what would change, without writing or applying', async () => {
     const text = await readFile(site.configPath, 'utf8');
     const checked = await client.ok<Omit<Saved, 'saved' | 'applied' | 'message'>>('settings.check', {

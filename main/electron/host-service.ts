@@ -88,8 +88,13 @@ export async function startHostService(options: HostServiceOptions): Promise<Hos
   });
   const library = new MediaLibrary({
     queue: engine.queue,
-    folders: config.folders,
-    archiveDir: config.retention.archiveDir,
+    // Read at each request: folders and retention can change live (Settings).
+    get folders() {
+      return engine.config.folders;
+    },
+    get archiveDir() {
+      return engine.config.retention.archiveDir;
+    },
     dataDir: config.dataDir,
     maxImageBytes: MEDIA_FORWARD_MAX_BYTES,
   });

@@ -106,11 +106,15 @@ export class EngineHost {
   constructor(engine: HostedEngine, options: EngineHostOptions) {
     this.engine = engine;
     this.options = { flushIntervalMs: 100, throughputIntervalMs: 2000, ...options };
-    const { config, applyRules } = engine;
+    const { config, applyRules, reconfigure } = engine;
     this.context = {
       site:
         config && applyRules
-          ? new SiteControl({ config, applyRules: (rules) => applyRules.call(engine, rules) })
+          ? new SiteControl({
+              config,
+              applyRules: (rules) => applyRules.call(engine, rules),
+              reconfigure: reconfigure && ((next) => reconfigure.call(engine, next)),
+            })
           : undefined,
       throughput: new ThroughputSeries(engine.queue),
       links: engine.destinationStatuses

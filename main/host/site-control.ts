@@ -35,6 +35,8 @@ import { replaceSetting, type SettingPath, writeAtomically } from './site-file.t
 export interface RulesEngine {
   readonly config: ResolvedConfig;
   applyRules(rules: CompiledRules): void;
+  /** Applies a whole config live (CaptureEngine.reconfigure): used when saved rules change retention. */
+  reconfigure?(next: ResolvedConfig): Promise<void>;
 }
 
 /** The label resolveConfig gets for the built-in demo (see `edge-capture demo`). */
@@ -206,20 +208,36 @@ export class SiteControl {
         `Give the engine's user write access to ${file} (and its folder), then save again.`,
       );
     }
-    this.engine.applyRules(rules);
     const retentionOf = (list: readonly Rule[]) =>
       JSON.stringify(list.map((rule) => [rule.name, rule.retention ?? null]));
-    const later =
-      retentionOf(this.current.rules) === retentionOf(checked.config.rules)
-        ? []
-        : [
-            'Rules now decide new files; changed retention settings of rules take effect when the engine restarts.',
-          ];
-    this.current = {
+    const retentionChanged = retentionOf(this.current.rules) !== retentionOf(checked.config.rules);
+    const next: ResolvedConfig = {
       ...this.current,
       rules: checked.config.rules,
+      // Rules' own retention settings are resolved into the retention scopes.
+      retention: retentionChanged ? checked.config.retention : this.current.retention,
       raw: { ...this.current.raw, rules: checked.config.rules },
     };
+    const later: string[] = [];
+    if (retentionChanged && this.engine.reconfigure) {
+      try {
+        await this.engine.reconfigure(next);
+      } catch (error) {
+        this.engine.applyRules(rules);
+        next.retention = this.current.retention;
+        later.push(
+          `Rules now decide new files; their changed retention settings could not be applied (${(error as Error).message}) and take effect when the engine restarts.`,
+        );
+      }
+    } else {
+      this.engine.applyRules(rules);
+      if (retentionChanged) {
+        later.push(
+          'Rules now decide new files; changed retention settings of rules take effect when the engine restarts.',
+        );
+      }
+    }
+    this.current = next;
     const saved = rulesSection(checked.fileText, file);
     return {
       ok: true,

@@ -59,8 +59,13 @@ export async function serveCommand(args: CliArgs): Promise<number> {
       try {
         const media = new MediaLibrary({
           queue: engine.queue,
-          folders: engine.config.folders,
-          archiveDir: engine.config.retention.archiveDir,
+          // Read at each request: folders and retention can change live (Settings).
+          get folders() {
+            return engine.config.folders;
+          },
+          get archiveDir() {
+            return engine.config.retention.archiveDir;
+          },
           dataDir: engine.config.dataDir,
         });
         server = await startServer({ host, staticDir: RENDERER_DIR, address, port, token, media });
