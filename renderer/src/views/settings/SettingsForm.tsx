@@ -108,7 +108,8 @@ export function SettingsForm(props: FormProps) {
         edits,
         ...(revision !== undefined ? { revision } : {}),
       });
-      if (saved.ok && saved.saved) {
+      if (saved.ok) {
+        // Saved, or nothing to save (the file already says this): the host's sentence either way.
         props.onDone(saved);
         return;
       }
