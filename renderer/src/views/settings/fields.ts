@@ -118,7 +118,7 @@ export const RETENTION_FIELDS: readonly FieldSpec[] = [
       { value: '', label: 'pause capture (default)' },
       { value: 'pause', label: 'pause capture (new files wait on disk)' },
       { value: 'drop-newest', label: 'drop new captures' },
-      { value: 'delete-oldest', label: 'delete the oldest files, even ones NOT uploaded' },
+      { value: 'delete-oldest', label: 'delete oldest, even NOT uploaded' },
     ],
   },
 ];
@@ -146,7 +146,7 @@ export const FOLDER_FIELDS: readonly FieldSpec[] = [
     label: 'A file is complete when',
     kind: 'choice',
     choices: [
-      { value: '', label: 'renamed into place, or unchanged for a while (default)' },
+      { value: '', label: 'renamed in or unchanged (default)' },
       { value: 'auto', label: 'renamed into place, or unchanged for a while' },
       { value: 'rename', label: 'renamed into place only' },
       { value: 'stable', label: 'unchanged for a while only' },
@@ -172,7 +172,7 @@ export const FOLDER_FIELDS: readonly FieldSpec[] = [
     label: 'Symbolic links',
     kind: 'choice',
     choices: [
-      { value: '', label: 'only those staying in the folder (default)' },
+      { value: '', label: 'staying in the folder (default)' },
       { value: 'inside', label: 'only those staying in the folder' },
       { value: 'skip', label: 'never' },
       { value: 'follow', label: 'any, wherever they lead' },
@@ -269,7 +269,7 @@ export const S3_FIELDS: readonly FieldSpec[] = [
     label: 'Addressing',
     kind: 'yesNo',
     choices: [
-      { value: '', label: 'automatic (path style with an endpoint)' },
+      { value: '', label: 'automatic (default)' },
       { value: 'yes', label: 'path style (bucket in the path)' },
       { value: 'no', label: 'virtual-hosted (bucket in the host name)' },
     ],
