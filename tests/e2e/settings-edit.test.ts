@@ -134,7 +134,7 @@ describe('editing settings from the Settings view (serve + Chromium)', () => {
     assert.match(file, /concurrency: 8 # files at once, edited from the UI/);
     assert.match(file, /# This comment must survive saves from the Settings view\./);
     assert.match(file, /# the first camera/);
-    assert.ok(!/applies? at the next engine start/.test((await page.textContent('main')) ?? ''));
+    assert.ok(!/appl(y|ies) at the next engine start/.test((await page.textContent('main')) ?? ''));
   });
 
   test('a capture folder added from the UI: a file dropped into it reaches Uploaded, no restart', async () => {
@@ -209,5 +209,21 @@ describe('editing settings from the Settings view (serve + Chromium)', () => {
       })),
     );
     assert.equal(screenshots.length, 6);
+  });
+
+  test('a destination added from the UI: written into the list, shown with its state', async () => {
+    const cold = join(site.root, 'cold');
+    await mkdir(cold);
+    await openSettings(page);
+    await page.getByRole('button', { name: 'Add a destination' }).click();
+    const form = page.getByRole('form', { name: 'New destination' });
+    await form.getByLabel('Name', { exact: true }).fill('cold');
+    await form.getByLabel('Type', { exact: true }).selectOption('filesystem');
+    await form.getByLabel('Folder', { exact: true }).fill(cold);
+    await form.getByRole('button', { name: 'Add destination' }).click();
+    await page.getByRole('article', { name: 'Destination cold' }).waitFor();
+    const file = await readFile(site.configPath, 'utf8');
+    assert.match(file, /- name: share[\s\S]*- name: cold\s+type: filesystem\s+path: /);
+    assert.match(file, /# This comment must survive saves from the Settings view\./);
   });
 });
