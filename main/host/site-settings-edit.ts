@@ -197,7 +197,7 @@ async function save(
         },
       ],
       'Not saved: the site file changed on disk since you opened Settings. Nothing was written or applied.',
-      { revision: onDisk },
+      { revision: onDisk, stale: true },
     );
   }
   const prepared = await prepare(site, file, fileText, edits);

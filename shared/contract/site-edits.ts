@@ -73,6 +73,8 @@ export const settingsSavedSchema = v.object({
   saved: v.boolean(),
   /** Applied to the running engine (false: nothing changed, or it was refused and rolled back). */
   applied: v.boolean(),
+  /** Refused because the site file changed on disk since `revision` (reload, then edit again). */
+  stale: v.optional(v.boolean()),
   /** The site file's revision after the save (send it with the next edit). */
   revision: v.optional(v.string()),
   /** One sentence on what happened, for the operator. */

@@ -137,6 +137,25 @@ describe('editing settings from the Settings view (serve + Chromium)', () => {
     assert.ok(!/appl(y|ies) at the next engine start/.test((await page.textContent('main')) ?? ''));
   });
 
+  test('two forms open: saving one does not make the other refuse (this window made the change)', async () => {
+    await openSettings(page);
+    await page.getByRole('button', { name: 'Edit uploads' }).click();
+    const uploadsForm = page.getByRole('form', { name: 'Edit uploads' });
+    await uploadsForm.getByLabel('Files at once').fill('7');
+    await page.getByRole('button', { name: 'Edit retention' }).click();
+    const retentionForm = page.getByRole('form', { name: 'Edit retention and disk guard' });
+    await retentionForm.getByLabel('Keep local copies for').fill('5d');
+    await retentionForm.getByRole('status', { name: 'What saving changes' }).waitFor();
+    await retentionForm.getByLabel('Keep local copies for').press('Enter');
+    await retentionForm.waitFor({ state: 'detached' });
+    await uploadsForm.getByRole('status', { name: 'What saving changes' }).waitFor();
+    await uploadsForm.getByLabel('Files at once').press('Enter');
+    await uploadsForm.waitFor({ state: 'detached' });
+    const file = await readFile(site.configPath, 'utf8');
+    assert.match(file, /concurrency: 7 # files at once, edited from the UI/);
+    assert.match(file, /keepFor: "?5d"?/);
+  });
+
   test('a capture folder added from the UI: a file dropped into it reaches Uploaded, no restart', async () => {
     const pid = served.process.pid;
     const second = join(site.root, 'captures-2');

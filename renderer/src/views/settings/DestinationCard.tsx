@@ -16,6 +16,7 @@ import { destinationEdits, destinationPlace, draftFrom, removeDestinationEdits }
 import { errorText } from './error-text.ts';
 import { Facts } from './Facts.tsx';
 import { destinationFields } from './fields.ts';
+import { saveSettings } from './revisions.ts';
 import { SaveOutcome } from './SaveOutcome.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { EditButton, useSectionEdit } from './section-edit.tsx';
@@ -117,10 +118,11 @@ export function DestinationCard({
   const remove = async () => {
     setRemoveError(undefined);
     try {
-      const saved = await client.request('settings.update', {
-        edits: removeDestinationEdits(file, destination.name),
-        ...(settings.revision !== undefined ? { revision: settings.revision } : {}),
-      });
+      const saved = await saveSettings(
+        client,
+        removeDestinationEdits(file, destination.name),
+        settings.revision,
+      );
       if (saved.ok && saved.saved) {
         setConfirming(false);
         onRemoved(saved);

@@ -7,6 +7,7 @@ import { addFolderEdits, folderPlace, removeFolderEdits } from './entries.ts';
 import { errorText } from './error-text.ts';
 import { Facts } from './Facts.tsx';
 import { FOLDER_FIELDS, FOLDER_ID_FIELD } from './fields.ts';
+import { saveSettings } from './revisions.ts';
 import { SaveOutcome } from './SaveOutcome.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { EditButton, useSectionEdit } from './section-edit.tsx';
@@ -85,10 +86,7 @@ function FolderCard({
   const remove = async () => {
     setRemoveError(undefined);
     try {
-      const saved = await client.request('settings.update', {
-        edits: removeFolderEdits(file, folder.id),
-        ...(settings.revision !== undefined ? { revision: settings.revision } : {}),
-      });
+      const saved = await saveSettings(client, removeFolderEdits(file, folder.id), settings.revision);
       if (saved.ok && saved.saved) {
         setConfirming(false);
         onSaved(saved);

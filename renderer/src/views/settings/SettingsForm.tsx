@@ -10,6 +10,7 @@ import { type FieldSpec, type FormValues, isStaleRefusal, issuesByField } from '
 import { FieldInput } from './FieldInput.tsx';
 import './settings-forms.css';
 import { errorText } from './error-text.ts';
+import { saveSettings } from './revisions.ts';
 
 /** Checks run this long after the last key press. */
 export const CHECK_DELAY_MS = 350;
@@ -104,10 +105,7 @@ export function SettingsForm(props: FormProps) {
     }
     setPhase({ kind: 'saving' });
     try {
-      const saved = await client.request('settings.update', {
-        edits,
-        ...(revision !== undefined ? { revision } : {}),
-      });
+      const saved = await saveSettings(client, edits, revision);
       if (saved.ok) {
         // Saved, or nothing to save (the file already says this): the host's sentence either way.
         props.onDone(saved);
