@@ -27,6 +27,8 @@ export interface HostedEngine {
     | 'select'
     | 'note'
     | 'path'
+    // Catalog reads index files changed since the indexer's last pass first (bounded).
+    | 'indexBeforeRead'
   >;
   /** The config the engine started with (CaptureEngine has it; a bare queue does not). */
   readonly config?: ResolvedConfig;
