@@ -198,7 +198,9 @@ test('held decisions by id through the host: the same id twice is applied once, 
   assert.match(bad.error!.message, /id/);
 
   // Every UI hears about the decision once (the duplicate and the overtaken ones change nothing).
-  const changes = bo.events('corrections.changed').filter((e) => (e.payload['fileIds'] as number[]).includes(gate));
+  const changes = bo
+    .events('corrections.changed')
+    .filter((e) => (e.payload['fileIds'] as number[]).includes(gate));
   assert.equal(changes.length, 1);
   host.close();
   queue.close();
