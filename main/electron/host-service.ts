@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../engine/config/types.ts';
 import { type CredentialsSealing, setCredentialsSealing } from '../engine/credentials/destination-store.ts';
 import { CaptureEngine } from '../engine/engine.ts';
 import { installLastResortHandlers } from '../engine/last-resort.ts';
-import { MediaLibrary } from '../engine/thumbnails/index.ts';
+import { engineMediaLibrary } from '../engine/thumbnails/index.ts';
 import { EngineHost } from '../host/engine-host.ts';
 import { answerMedia, type MediaAnswer, type MediaQuery } from '../serve/media-route.ts';
 import { simulate } from '../simulate/index.ts';
@@ -86,18 +86,7 @@ export async function startHostService(options: HostServiceOptions): Promise<Hos
     onHandlerError: (method, error) =>
       options.log('error', `UI request ${method} failed: ${(error as Error).message}`),
   });
-  const library = new MediaLibrary({
-    queue: engine.queue,
-    // Read at each request: folders and retention can change live (Settings).
-    get folders() {
-      return engine.config.folders;
-    },
-    get archiveDir() {
-      return engine.config.retention.archiveDir;
-    },
-    dataDir: config.dataDir,
-    maxImageBytes: MEDIA_FORWARD_MAX_BYTES,
-  });
+  const library = engineMediaLibrary(engine, { maxImageBytes: MEDIA_FORWARD_MAX_BYTES });
   const ports = new Set<ContractPort>();
   let stopping: Promise<void> | undefined;
   return {

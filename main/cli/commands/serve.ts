@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaptureEngine } from '../../engine/engine.ts';
-import { MediaLibrary } from '../../engine/thumbnails/index.ts';
+import { engineMediaLibrary } from '../../engine/thumbnails/index.ts';
 import { EngineHost } from '../../host/engine-host.ts';
 import { isLoopback, loadOrCreateToken } from '../../serve/access.ts';
 import { type RunningServer, startServer } from '../../serve/server.ts';
@@ -57,17 +57,7 @@ export async function serveCommand(args: CliArgs): Promise<number> {
           logger.log('error', `UI request ${method} failed: ${(error as Error).message}`),
       });
       try {
-        const media = new MediaLibrary({
-          queue: engine.queue,
-          // Read at each request: folders and retention can change live (Settings).
-          get folders() {
-            return engine.config.folders;
-          },
-          get archiveDir() {
-            return engine.config.retention.archiveDir;
-          },
-          dataDir: engine.config.dataDir,
-        });
+        const media = engineMediaLibrary(engine);
         server = await startServer({ host, staticDir: RENDERER_DIR, address, port, token, media });
       } catch (error) {
         throw new CliError(`could not listen on ${address}:${port}: ${(error as Error).message}`);

@@ -6,7 +6,12 @@ export {
   type ThumbnailSettings,
 } from './cache.ts';
 export type { MediaError, MediaErrorCode, MediaResult } from './errors.ts';
-export { type MediaBytes, MediaLibrary, type MediaLibraryOptions } from './media.ts';
+export {
+  engineMediaLibrary,
+  type MediaBytes,
+  MediaLibrary,
+  type MediaLibraryOptions,
+} from './media.ts';
 export {
   CSV_PREVIEW_ROWS,
   isPreviewableText,

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { FileState } from '../../../shared/status.ts';
+import type { ResolvedConfig } from '../config/types.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord } from '../queue/types.ts';
 import { ThumbnailCache, type ThumbnailSettings } from './cache.ts';
@@ -260,4 +261,25 @@ function notAnImage(file: FileRecord): { ok: false; error: MediaError } {
 
 function keyNote(file: FileRecord): string {
   return file.objectKey ? ` (the store has it at ${file.objectKey})` : '';
+}
+
+/**
+ * The media library of a running engine: capture folders and the archive folder are read at each
+ * request, because Settings can change them without a restart.
+ */
+export function engineMediaLibrary(
+  engine: { readonly queue: MediaLibraryOptions['queue']; readonly config: ResolvedConfig },
+  extra: Pick<MediaLibraryOptions, 'maxImageBytes' | 'maxTextBytes' | 'thumbnails'> = {},
+): MediaLibrary {
+  return new MediaLibrary({
+    ...extra,
+    queue: engine.queue,
+    get folders() {
+      return engine.config.folders;
+    },
+    get archiveDir() {
+      return engine.config.retention.archiveDir;
+    },
+    dataDir: engine.config.dataDir,
+  });
 }
