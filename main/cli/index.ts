@@ -27,6 +27,8 @@ Commands:
                                      Pause all uploads (in-flight ones finish; capture goes on); kept across restarts
   resume    --config FILE | --data-dir DIR
                                      Resume uploads after pause
+  reload    --config FILE            Make the running engine re-read its site file (as kill -HUP does):
+                                     checked first; applied without a restart, or refused with the reason
   credentials set --config FILE [--destination NAME]
                                      Store an S3 destination's keys (<dataDir>/credentials.json, mode 600):
                                      access key id and secret on stdin (two lines, or JSON) or typed at a
@@ -98,6 +100,7 @@ const COMMANDS: Record<string, (args: CliArgs) => Promise<number>> = {
   bandwidth: (args) => import('./commands/bandwidth.ts').then((m) => m.bandwidthCommand(args)),
   pause: (args) => import('./commands/pause.ts').then((m) => m.pauseCommand(args)),
   resume: (args) => import('./commands/pause.ts').then((m) => m.resumeCommand(args)),
+  reload: (args) => import('./commands/reload.ts').then((m) => m.reloadCommand(args)),
   credentials: (args) => import('./commands/credentials.ts').then((m) => m.credentialsCommand(args)),
 };
 

@@ -11,6 +11,7 @@ import {
   encodeWelcome,
   type RequestName,
 } from '../../shared/contract/index.ts';
+import type { ResolvedConfig } from '../engine/config/types.ts';
 import type { QueueChange } from '../engine/queue/types.ts';
 import { ChangeCoalescer } from './coalescer.ts';
 import { LinkFeed } from './destination-links.ts';
@@ -221,6 +222,24 @@ export class EngineHost {
   broadcast<N extends EventName>(name: N, payload: EventPayload<N>): void {
     const text = encodeEvent(name, payload);
     for (const connection of this.sessions) connection.send(text);
+  }
+
+  /**
+   * A new config from outside the UI (the site file re-read on SIGHUP): applied in turn with UI saves,
+   * adopted as the site's, and every open UI told to reload its views.
+   */
+  async applyConfig(next: ResolvedConfig): Promise<void> {
+    const site = this.context.site;
+    const apply = async () => {
+      if (!this.engine.reconfigure) throw new Error('this engine cannot apply settings live');
+      await this.engine.reconfigure(next);
+      site?.adopt(next);
+      this.broadcast('config.reloaded', {
+        at: Date.now(),
+        warnings: next.warnings.map((w) => `${w.path}: ${w.message}`),
+      });
+    };
+    await (site ? site.exclusive(apply) : apply());
   }
 
   get sessionCount(): number {

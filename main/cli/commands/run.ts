@@ -7,6 +7,7 @@ import { configFromArgs } from '../common.ts';
 import { CliError, EXIT } from '../errors.ts';
 import type { CliArgs } from '../index.ts';
 import { createLogger, formatCount, type Logger, type LogLevel } from '../output.ts';
+import { reloadSiteFile } from '../reload.ts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 
@@ -28,7 +29,12 @@ export async function runCommand(args: CliArgs): Promise<number> {
 export async function runEngine(
   config: ResolvedConfig,
   logger: Logger,
-  extra?: { onStarted?: (engine: CaptureEngine) => Promise<void>; onStop?: () => Promise<void> },
+  extra?: {
+    onStarted?: (engine: CaptureEngine) => Promise<void>;
+    onStop?: () => Promise<void>;
+    /** How a re-read site file is applied (serve: through its engine host); default the engine itself. */
+    applyConfig?: (next: ResolvedConfig) => Promise<void>;
+  },
 ): Promise<number> {
   // Listen for stop signals before starting, so a SIGTERM during start-up still stops cleanly.
   const stopRequested = new Promise<void>((resolve) => {
@@ -77,6 +83,19 @@ export async function runEngine(
     uploadsTo: engine.uploadStatus()?.destination,
   });
 
+  // SIGHUP (systemd's ExecReload, `edge-capture reload`): re-read the site file, one reload at a time.
+  let reloading = Promise.resolve();
+  const onHangUp = () => {
+    reloading = reloading.then(async () => {
+      logger.log('info', 'SIGHUP: re-reading the site file');
+      await reloadSiteFile(
+        { engine, apply: extra?.applyConfig ?? ((next) => engine.reconfigure(next)) },
+        logger,
+      ).catch((error) => engine.recordUnexpected('reload', error));
+    });
+  };
+  process.on('SIGHUP', onHangUp);
+
   let lastDecided = 0;
   let lastTick = Date.now();
   const progress = setInterval(() => {
@@ -114,6 +133,8 @@ export async function runEngine(
   process.once('SIGINT', () => process.exit(130));
   clearInterval(progress);
   clearInterval(summary);
+  process.off('SIGHUP', onHangUp);
+  await reloading;
   logger.log('info', 'stopping…');
   await extra?.onStop?.();
   await engine.stop();

@@ -72,5 +72,10 @@ export async function serveCommand(args: CliArgs): Promise<number> {
       await server?.close();
       host?.close();
     },
+    // A site file re-read on SIGHUP goes through the host: in turn with UI saves, and the UIs follow.
+    applyConfig: async (next) => {
+      if (!host) throw new Error('the engine host is not serving yet');
+      await host.applyConfig(next);
+    },
   });
 }
