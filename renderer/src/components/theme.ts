@@ -1,4 +1,4 @@
-import { createElement, useEffect, useState } from 'react';
+import { createElement, useLayoutEffect, useState } from 'react';
 
 export type Theme = 'system' | 'light' | 'dark';
 const KEY = 'edge-capture.theme';
@@ -7,7 +7,9 @@ const NEXT: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'syst
 /** Light, dark, or the system's choice; remembered on this machine. */
 export function useTheme(): [Theme, (theme: Theme) => void] {
   const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem(KEY) as Theme | null) ?? 'system');
-  useEffect(() => {
+  // A layout effect: the page's theme is set before any child's effect runs, so canvases (uPlot
+  // charts) that read the theme's colours in their effects get the new ones, not the old.
+  useLayoutEffect(() => {
     localStorage.setItem(KEY, theme);
     if (theme === 'system') delete document.documentElement.dataset['theme'];
     else document.documentElement.dataset['theme'] = theme;
