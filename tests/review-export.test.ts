@@ -176,3 +176,46 @@ review: { destination: trainign, threshold: 0.5 }
     );
   });
 });
+
+describe('review export follows a live settings change', () => {
+  test('review.destination switched while running: the new share gets every correction, the old keeps its own, none twice', async () => {
+    const { site, queue, review, share } = await shareSite();
+    const day = reviewDay(queue, AT);
+    const [first, ...rest] = day.corrections;
+    assert.equal(review.submit([first!])[0]?.status, 'stored');
+    assert.deepEqual(await review.exportNow(), { corrections: 1, days: 1, refused: [] });
+
+    // The admin adds a second share and points review exports at it (as Settings or reload would).
+    const second = join(site.root, 'share2');
+    await mkdir(second);
+    const text = await readFile(site.configPath, 'utf8');
+    await writeFile(
+      site.configPath,
+      text
+        .replace(
+          '  - { name: training, type: filesystem',
+          `  - { name: training2, type: filesystem, path: ${second} }\n  - { name: training, type: filesystem`,
+        )
+        .replace('review: { destination: training }', 'review: { destination: training2 }'),
+    );
+    await review.reconfigure(await loadConfig(site.configPath));
+    assert.ok(review.submit(rest).every((o) => o.status === 'stored'));
+    // The new destination gets the whole set (as after a restart with the new setting): a training
+    // pipeline reading it finds every correction; the old share keeps what it had.
+    const pass = await review.exportNow();
+    assert.equal(pass?.corrections, day.corrections.length);
+    const moved = await filesUnder(second);
+    for (const c of day.corrections) {
+      assert.ok(moved.includes(`plant7/corrections/2026/03/14/${c.id}.json`), `${c.id} in the new share`);
+    }
+    const old = await filesUnder(share);
+    assert.ok(old.includes(`plant7/corrections/2026/03/14/${first!.id}.json`));
+    assert.ok(
+      rest.every((c) => !old.some((f) => f.includes(c.id))),
+      'the old share got none of the later ones',
+    );
+    // Nothing twice: another pass sends nothing.
+    assert.equal((await review.exportNow())?.corrections, 0);
+    await review.stop();
+  });
+});

@@ -246,6 +246,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
       },
       reconcileInterval: (ms) => this.reconciler?.runPeriodically(ms),
       transfer: (config, diff) => this.transferParts?.reconfigure(config, diff) ?? Promise.resolve(),
+      review: (config) => this.review.reconfigure(config),
       changed: (what) => {
         this.queue.note('settings-applied', `applied without a restart: ${what}`);
         this.emit('status');

@@ -16,6 +16,8 @@ export interface ConfigDiff {
   /** Bandwidth limits the config changes (key '' is the site's, else a destination's): set in place unless `transfer`. */
   bandwidth: Map<string, string>;
   retention: boolean;
+  /** Review settings, its destination, or the rules that make held files' keys: the review exporter follows. */
+  review: boolean;
   reconcileInterval: boolean;
   /** Nothing at all changed. */
   none: boolean;
@@ -54,11 +56,6 @@ const RESTART_ONLY: { path: string; of: (c: ResolvedConfig) => unknown; why: str
     path: '/inspect',
     of: (c) => c.inspect,
     why: 'inspection workers and plugins are loaded with these settings when the engine starts',
-  },
-  {
-    path: '/review',
-    of: (c) => c.raw.review ?? null,
-    why: 'the review queue and its exporter are set up when the engine starts',
   },
 ];
 
@@ -118,6 +115,12 @@ export function diffConfigs(before: ResolvedConfig, after: ResolvedConfig): Conf
   const transfer = !same(transferShape(before), transferShape(after));
   const bandwidth = bandwidthChanges(before, after);
   const retention = !same(before.retention, after.retention) || !same(before.folders, after.folders);
+  const reviewShape = (c: ResolvedConfig) => [
+    c.raw.review ?? null,
+    c.destinations,
+    c.upload.requestTimeoutMs,
+  ];
+  const review = rules || !same(reviewShape(before), reviewShape(after));
   const reconcileInterval = before.reconcileIntervalMs !== after.reconcileIntervalMs;
   const foldersChanged = added.length + removed.length + changed.length > 0;
   return {
@@ -127,6 +130,7 @@ export function diffConfigs(before: ResolvedConfig, after: ResolvedConfig): Conf
     transfer,
     bandwidth,
     retention,
+    review,
     reconcileInterval,
     none:
       restartOnly.length === 0 &&
@@ -135,6 +139,7 @@ export function diffConfigs(before: ResolvedConfig, after: ResolvedConfig): Conf
       !transfer &&
       bandwidth.size === 0 &&
       !retention &&
+      !review &&
       !reconcileInterval,
   };
 }
@@ -162,6 +167,8 @@ export interface LiveParts {
   reconcileInterval(ms: number): void;
   /** Uploaders and retention (see transfer.ts). */
   transfer(config: ResolvedConfig, diff: ConfigDiff): Promise<void>;
+  /** The review service: held files' keys and the corrections exporter. */
+  review(config: ResolvedConfig): Promise<void>;
   /** Everything applied: say so (what was rebuilt, in words). */
   changed(what: string): void;
 }
@@ -180,6 +187,7 @@ export async function applyConfig(
   if (added.length + removed.length + changed.length > 0) await parts.folders(after, diff.folders);
   if (diff.reconcileInterval) parts.reconcileInterval(after.reconcileIntervalMs);
   if (diff.retention || diff.transfer || diff.bandwidth.size > 0) await parts.transfer(after, diff);
+  if (diff.review) await parts.review(after);
   parts.changed(partsWords(diff));
 }
 
@@ -195,5 +203,6 @@ export function partsWords(diff: ConfigDiff): string {
     words.push('uploaders restarted on the new settings (uploads in flight resume where they stopped)');
   else if (diff.bandwidth.size > 0) words.push('bandwidth limits changed in place');
   if (diff.retention) words.push('retention and disk guard restarted on the new settings');
+  if (diff.review && !diff.rules) words.push('review exports follow the new settings');
   return words.join('; ');
 }

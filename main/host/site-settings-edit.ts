@@ -82,18 +82,6 @@ async function folderIssues(
   return { issues, presence };
 }
 
-/** Review exports are set up at start: they keep the destination settings they started with. */
-function reviewWarning(before: ResolvedConfig, after: ResolvedConfig): string | undefined {
-  const of = (c: ResolvedConfig) => {
-    const name = c.raw.review?.destination ?? c.defaultDestinations[0];
-    return c.destinations.find((d) => d.name === name);
-  };
-  const [was, now] = [of(before), of(after)];
-  if (!was || (was.name === now?.name && JSON.stringify(was.config) === JSON.stringify(now?.config)))
-    return undefined;
-  return `Review corrections keep going to destination "${was.name}" as it was set up when the engine started, until the engine restarts.`;
-}
-
 async function prepare(
   site: SiteControl,
   file: string,
@@ -115,8 +103,6 @@ async function prepare(
   const before = site.config;
   const warnings = config.warnings.map((w) => `${w.path}: ${w.message}`);
   const folders = await folderIssues(before, config, warnings);
-  const review = reviewWarning(before, config);
-  if (review) warnings.push(review);
   const diff = diffConfigs(before, config);
   const issues = [
     ...folders.issues,

@@ -9,7 +9,7 @@ import { type ExportPass, type ExportStatus, ReviewExporter } from './exporter.t
 import { createHeldTable, decideHeld, type HeldDecisionInput } from './held.ts';
 import { ReviewQueue } from './review-queue.ts';
 import { applyThreshold } from './schema.ts';
-import { reviewSettings } from './settings.ts';
+import { type ReviewSettings, reviewSettings } from './settings.ts';
 import { createExportSink } from './sinks.ts';
 import type {
   AgreementBucket,
@@ -74,38 +74,68 @@ export class ReviewService extends EventEmitter<ReviewEvents> {
   readonly items: ReviewQueue;
   readonly corrections: Corrections;
   private readonly now: () => number;
-  private readonly config: ResolvedConfig | undefined;
+  private readonly exporterOptions: ReviewServiceOptions['exporter'];
+  private settings: ReviewSettings | undefined;
   private exporter: ReviewExporter | undefined;
-  private readonly keyFor: (file: FileRecord) => string | undefined;
+  private exporterStarted = false;
+  private requestTimeoutMs: number | undefined;
+  private keyFor: (file: FileRecord) => string | undefined;
 
   constructor(queue: CaptureQueue, options: ReviewServiceOptions = {}) {
     super();
     this.queue = queue;
-    this.config = options.config;
     this.now = options.now ?? Date.now;
+    this.exporterOptions = options.exporter;
     this.keyFor = options.config ? ruleKeyFor(options.config) : () => undefined;
-    const settings = options.config ? reviewSettings(options.config) : undefined;
+    this.settings = options.config ? reviewSettings(options.config) : undefined;
+    this.requestTimeoutMs = options.config?.upload.requestTimeoutMs;
     this.items = new ReviewQueue(queue.database, { catchUp: (fileId) => queue.indexBeforeRead(fileId) });
     createHeldTable(queue.database);
     this.corrections = new Corrections(queue, {
       now: this.now,
-      destination: () => settings?.destination.name,
-      keyFor: this.keyFor,
+      destination: () => this.settings?.destination.name,
+      keyFor: (file) => this.keyFor(file),
     });
-    if (settings) {
-      this.setThreshold(settings.threshold);
-      this.exporter = new ReviewExporter(
-        queue.database,
-        settings,
-        createExportSink(settings.destination, {
-          dataDir: options.config!.dataDir,
-          requestTimeoutMs: options.config!.upload.requestTimeoutMs,
-        }),
-        { now: this.now, ...options.exporter },
-      );
-      this.exporter.on('exported', (pass) => this.emit('exported', pass));
-      this.exporter.on('problem', (problem) => this.emit('problem', problem));
+    if (options.config && this.settings) {
+      this.setThreshold(this.settings.threshold);
+      this.exporter = this.makeExporter(options.config, this.settings);
     }
+  }
+
+  private makeExporter(config: ResolvedConfig, settings: ReviewSettings): ReviewExporter {
+    const exporter = new ReviewExporter(
+      this.queue.database,
+      settings,
+      createExportSink(settings.destination, {
+        dataDir: config.dataDir,
+        requestTimeoutMs: config.upload.requestTimeoutMs,
+      }),
+      { now: this.now, ...this.exporterOptions },
+    );
+    exporter.on('exported', (pass) => this.emit('exported', pass));
+    exporter.on('problem', (problem) => this.emit('problem', problem));
+    return exporter;
+  }
+
+  /**
+   * A new site config while the engine runs (Settings, reload): object keys for held decisions follow
+   * the new rules, and the exporter is rebuilt when its destination or review settings changed (what it
+   * exported is recorded in the database, so the new one goes on from there).
+   */
+  async reconfigure(config: ResolvedConfig): Promise<void> {
+    const settings = reviewSettings(config); // throws, naming the field, before anything changes
+    this.keyFor = ruleKeyFor(config);
+    const same =
+      JSON.stringify(settings) === JSON.stringify(this.settings) &&
+      config.upload.requestTimeoutMs === this.requestTimeoutMs;
+    this.settings = settings;
+    this.requestTimeoutMs = config.upload.requestTimeoutMs;
+    this.setThreshold(settings.threshold);
+    if (same && this.exporter) return;
+    const old = this.exporter;
+    this.exporter = this.makeExporter(config, settings);
+    await old?.stop();
+    if (this.exporterStarted) this.exporter.start();
   }
 
   /** Orders the queue by closeness to this score (undefined: lowest top score first). */
@@ -170,6 +200,7 @@ export class ReviewService extends EventEmitter<ReviewEvents> {
   }
 
   startExporter(): void {
+    this.exporterStarted = true;
     this.exporter?.start();
   }
 
@@ -183,6 +214,7 @@ export class ReviewService extends EventEmitter<ReviewEvents> {
   }
 
   async stop(): Promise<void> {
+    this.exporterStarted = false;
     await this.exporter?.stop();
   }
 
