@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { formatDuration } from '../config/units.ts';
-import { DEFAULT_DESTINATION, type DeliveryRecord, type DeliveryState } from '../queue/delivery-types.ts';
+import { DEFAULT_DESTINATION, type DeliveryState } from '../queue/delivery-types.ts';
 import type { CaptureQueue } from '../queue/queue.ts';
 import type { FileRecord, QueueChange } from '../queue/types.ts';
 import { BandwidthLimiter, formatRate, parseBandwidth } from './bandwidth.ts';
+import { CandidateList } from './candidate-list.ts';
 import { asUploadError, Connectivity } from './connectivity.ts';
 import { DeliveryFailures } from './delivery-failures.ts';
 import { recordDelivered, requeueDelivery, saveDeliveryProgress } from './delivery-writes.ts';
@@ -11,9 +12,9 @@ import { forgetStartedUpload, interruptedKeys, orphanedUploads } from './leftove
 import { RateMeter } from './rate-meter.ts';
 import { nextRetryAt, nextUploadIds } from './scheduler-queries.ts';
 import type { UploadSettings } from './settings.ts';
-import { type SidecarUpload, uploadSidecarBeside } from './sidecar-upload.ts';
+import type { SidecarUpload } from './sidecar-upload.ts';
 import type { Destination, MultipartProgress, Throttle, UploadResult } from './types.ts';
-import { buildUploadSource, resumableProgress } from './upload-source.ts';
+import { abort, claimedJob, type Job, type JobSender, sendJob } from './upload-job.ts';
 import type { UploaderContext, UploaderStatus } from './uploader-types.ts';
 
 export type { AfterUploadHook, InFlightUpload, UploaderContext, UploaderStatus } from './uploader-types.ts';
@@ -21,21 +22,6 @@ export type { AfterUploadHook, InFlightUpload, UploaderContext, UploaderStatus }
 interface UploaderEvents {
   status: [UploaderStatus];
   uploaded: [FileRecord];
-}
-
-interface Job {
-  record: FileRecord;
-  /** This destination's delivery of the file, as claimed. */
-  delivery: DeliveryRecord;
-  controller: AbortController;
-  bytesSent: number;
-  /** Set once we write the outcome: queue changes after this are ours. */
-  settling: boolean;
-  /** Why we aborted it: the engine is stopping, or someone else moved the file on. */
-  abortedFor?: 'stop' | 'superseded';
-  /** The multipart upload this job is sending, if any (kept from the sweep). */
-  uploadId?: string;
-  done?: Promise<void>;
 }
 
 /** An upload the store confirmed, waiting for the next step() to record it. */
@@ -92,12 +78,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private readonly failures: DeliveryFailures;
   /** Confirmed uploads not yet recorded: step() writes them together, in one commit. */
   private finished: Finished[] = [];
-  /** The next files to upload, in order, from the last query (rechecked as each is claimed). */
-  private candidates: number[] = [];
-  /** Something may have become uploadable since `candidates` was read: read again before giving up. */
-  private candidatesStale = true;
-  /** The last read found every uploadable file (fewer than it asked for). */
-  private candidatesComplete = false;
+  private readonly candidates: CandidateList;
+  /** What sending one job needs (upload-job.ts). */
+  private readonly sender: JobSender;
   /** step() is writing: the queue changes it causes are not news to us. */
   private writing = false;
   private running = false;
@@ -140,6 +123,18 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       onChange: (downForMs) => this.connectivityChanged(downForMs),
       offlineSinceBeforeRestart: ctx.linkBeforeRestart?.offlineSince,
     });
+    this.candidates = new CandidateList({
+      read: (now, limit) =>
+        nextUploadIds(queue, { now, limit, order: settings.order, destination: this.name }),
+      batchSize: () => Math.max(CANDIDATE_BATCH, settings.concurrency),
+    });
+    this.sender = {
+      destination,
+      ctx,
+      throttle: this.throttle,
+      meter: this.meter,
+      saveProgress: (job, progress) => this.saveProgress(job, progress),
+    };
     this.failures = new DeliveryFailures({
       queue,
       name: this.name,
@@ -230,8 +225,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
 
   /** Candidates may have changed: read them again at the next step. */
   private lookAgain(): void {
-    this.candidatesStale = true;
-    this.candidates = [];
+    this.candidates.readAgain();
     this.scheduleStep();
   }
 
@@ -251,7 +245,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     const finished = this.finished.splice(0);
     const launching = this.running && !this.stopping && !this.operatorPaused && this.connectivity.online;
     if (finished.length === 0 && !launching) return;
-    const durable = finished.length > 0 && this.ctx.afterUpload?.removesLocalCopy === true;
+    const durable = finished.length > 0 && this.recordsMustBeDurable;
     for (const f of finished) this.jobs.delete(f.job.record.id);
     let recorded: FileRecord[] = [];
     const claimed: Job[] = [];
@@ -285,7 +279,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     for (const f of finished) {
       try {
         const record = this.queue.transaction(() => this.recordSuccess(f), {
-          durable: this.ctx.afterUpload?.removesLocalCopy === true,
+          durable: this.recordsMustBeDurable,
         });
         if (record) recorded.push(record);
       } catch (error) {
@@ -297,27 +291,11 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     return recorded;
   }
 
-  /** Reads the next candidates when the list ran out and more may be waiting. */
-  private nextCandidate(now: number): number | undefined {
-    if (this.candidates.length === 0 && (this.candidatesStale || !this.candidatesComplete)) {
-      const limit = Math.max(CANDIDATE_BATCH, this.settings.concurrency);
-      this.candidates = nextUploadIds(this.queue, {
-        now,
-        limit,
-        order: this.settings.order,
-        destination: this.name,
-      });
-      this.candidatesStale = false;
-      this.candidatesComplete = this.candidates.length < limit;
-    }
-    return this.candidates.shift();
-  }
-
   /** Moves files to `uploading` for every free slot (inside step's transaction). */
   private claimFreeSlots(claimed: Job[]): void {
     const now = this.now();
     while (this.jobs.size < this.settings.concurrency) {
-      const id = this.nextCandidate(now);
+      const id = this.candidates.next(now);
       if (id === undefined) break;
       if (this.jobs.has(id)) continue;
       // The list may be a little old: the file may have been held, changed or removed since.
@@ -325,14 +303,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       const record = this.queue.get(id);
       const delivery = this.queue.deliveries.get(id, this.name);
       if (!record || !delivery) continue;
-      const job: Job = {
-        record,
-        delivery,
-        controller: new AbortController(),
-        bytesSent: 0,
-        settling: false,
-        uploadId: resumableProgress(delivery.upload)?.uploadId,
-      };
+      const job = claimedJob(record, delivery);
       this.jobs.set(id, job);
       claimed.push(job);
     }
@@ -346,7 +317,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (at === undefined) return;
     if (at <= this.now()) {
       // Already due: the candidate list may predate it. It takes the next free slot.
-      this.candidatesStale = true;
+      this.candidates.markStale();
       if (this.jobs.size < this.settings.concurrency) this.scheduleStep();
       return;
     }
@@ -367,33 +338,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     let result: UploadResult;
     let sidecar: SidecarUpload | undefined;
     try {
-      const device = this.ctx.deviceFor?.(job.record.folderId) ?? this.ctx.device;
-      // This destination's key (its own template, or the rule's).
-      const objectKey = job.delivery.objectKey ?? job.record.objectKey;
-      const source = buildUploadSource({ ...job.record, objectKey }, { site: this.ctx.site, device });
-      result = await this.destination.upload(source, {
-        resume: resumableProgress(job.delivery.upload),
-        saveProgress: (progress) => this.saveProgress(job, progress),
-        signal: job.controller.signal,
-        throttle: this.throttle,
-        onBytes: (bytes) => {
-          job.bytesSent += bytes;
-          this.meter.add(bytes);
-        },
-      });
-      if (this.ctx.sidecars) {
-        const options = {
-          signal: job.controller.signal,
-          throttle: this.throttle,
-          onBytes: (n: number) => this.meter.add(n),
-        };
-        sidecar = await uploadSidecarBeside(this.destination, this.ctx.sidecars, {
-          record: job.record,
-          source,
-          result,
-          options,
-        });
-      }
+      ({ result, sidecar } = await sendJob(job, this.sender));
     } catch (error) {
       try {
         await this.failed(job, error);
@@ -420,6 +365,11 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     const saved = saveDeliveryProgress(this.queue, this.name, job.record.id, job.uploadId, progress);
     job.uploadId = progress?.uploadId;
     if (!saved) abort(job, 'superseded');
+  }
+
+  /** The local copy goes once an upload is recorded: that commit must survive power loss. */
+  private get recordsMustBeDurable(): boolean {
+    return this.ctx.afterUpload?.removesLocalCopy === true;
   }
 
   /** Records one confirmed upload (inside step's transaction): the file when this was its last destination. */
@@ -521,10 +471,4 @@ export class Uploader extends EventEmitter<UploaderEvents> {
         this.queue.note('upload', `could not clean up abandoned uploads: ${asUploadError(error).message}`);
     }
   }
-}
-
-function abort(job: Job, why: 'stop' | 'superseded'): void {
-  if (job.abortedFor) return;
-  job.abortedFor = why;
-  job.controller.abort(new Error(why === 'stop' ? 'uploader stopping' : 'file moved on while uploading'));
 }
