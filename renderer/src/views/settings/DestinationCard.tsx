@@ -16,10 +16,10 @@ import { destinationEdits, destinationPlace, draftFrom, removeDestinationEdits }
 import { errorText } from './error-text.ts';
 import { Facts } from './Facts.tsx';
 import { destinationFields } from './fields.ts';
-import { saveSettings } from './revisions.ts';
-import { SaveOutcome } from './SaveOutcome.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { EditButton, useSectionEdit } from './section-edit.tsx';
+import { SectionOutcome, sectionFormProps } from './section-form.tsx';
+import { useRemoveEntry } from './use-remove-entry.ts';
 import type { LoadedSettings } from './use-site-settings.ts';
 
 const CREDENTIAL_TONE: Record<string, string> = {
@@ -99,7 +99,6 @@ export function DestinationCard({
   reload(): void;
   onRemoved(saved: SettingsSaved): void;
 }) {
-  const client = useEngine();
   const links = useDestinations();
   const link = links?.find((l) => l.name === destination.name);
   const test = useConnectionTest();
@@ -107,32 +106,16 @@ export function DestinationCard({
   const [drafting, setDrafting] = useState(false);
   const [keying, setKeying] = useState(false);
   const [keysNote, setKeysNote] = useState<string>();
-  const [confirming, setConfirming] = useState(false);
-  const [removeError, setRemoveError] = useState<string>();
   const { settings, file } = loaded;
+  const removal = useRemoveEntry({
+    edits: () => removeDestinationEdits(file, destination.name),
+    revision: settings.revision,
+    onRemoved,
+  });
   const place = destinationPlace(file, destination.name);
   const specs = destinationFields(destination.type);
   const state = link?.state ?? 'unknown';
   const lastOne = settings.destinations.length <= 1;
-
-  const remove = async () => {
-    setRemoveError(undefined);
-    try {
-      const saved = await saveSettings(
-        client,
-        removeDestinationEdits(file, destination.name),
-        settings.revision,
-      );
-      if (saved.ok && saved.saved) {
-        setConfirming(false);
-        onRemoved(saved);
-      } else {
-        setRemoveError([saved.message, ...saved.issues.map((i) => `${i.message} ${i.hint}`)].join(' '));
-      }
-    } catch (cause) {
-      setRemoveError(errorText(cause));
-    }
-  };
 
   return (
     <article className="settings-card destination-card" aria-label={`Destination ${destination.name}`}>
@@ -164,12 +147,7 @@ export function DestinationCard({
           initial={formFromRaw(specs, place.entry)}
           toEdits={(form) => destinationEdits(place.base, specs, place.entry, form)}
           issueBases={[place.base]}
-          revision={settings.revision}
-          onDone={edit.done}
-          onReload={() => {
-            edit.done(undefined);
-            reload();
-          }}
+          {...sectionFormProps(edit, settings, reload)}
           after={(form) => (
             <TestDraftButton
               name={destination.name}
@@ -229,7 +207,7 @@ export function DestinationCard({
                 className="ghost"
                 disabled={!settings.editable || lastOne}
                 title={lastOne ? 'The only destination: add another before removing this one.' : undefined}
-                onClick={() => setConfirming(true)}
+                onClick={removal.ask}
               >
                 Remove
               </button>
@@ -237,13 +215,13 @@ export function DestinationCard({
           </div>
         </>
       )}
-      {confirming ? (
+      {removal.confirming ? (
         <ConfirmRemove
           label={`Remove destination ${destination.name}?`}
           confirmLabel={`Remove destination ${destination.name}`}
-          error={removeError}
-          onConfirm={() => void remove()}
-          onKeep={() => setConfirming(false)}
+          error={removal.error}
+          onConfirm={removal.remove}
+          onKeep={removal.keep}
         >
           Stop sending files to <strong>{destination.name}</strong>? Files already there stay there. Rules
           that name it in “to:” must be changed first (the Rules view).
@@ -271,7 +249,7 @@ export function DestinationCard({
         />
       ) : null}
       {test.view}
-      {edit.outcome ? <SaveOutcome saved={edit.outcome} onClose={edit.dismiss} /> : null}
+      <SectionOutcome edit={edit} />
     </article>
   );
 }

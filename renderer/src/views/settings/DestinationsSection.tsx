@@ -14,6 +14,7 @@ import {
 import { SaveOutcome } from './SaveOutcome.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { EditButton, useSectionEdit } from './section-edit.tsx';
+import { SectionOutcome, sectionFormProps } from './section-form.tsx';
 import type { LoadedSettings } from './use-site-settings.ts';
 
 /** A new destination's fields: its name and type, then that type's settings. */
@@ -56,7 +57,7 @@ export function DestinationsSection({ loaded, reload }: { loaded: LoadedSettings
         />
       </div>
       {removed ? <SaveOutcome saved={removed} onClose={() => setRemoved(undefined)} /> : null}
-      {adding.outcome ? <SaveOutcome saved={adding.outcome} onClose={adding.dismiss} /> : null}
+      <SectionOutcome edit={adding} />
       {adding.editing ? (
         <div className="settings-card new-destination">
           <h4>New destination</h4>
@@ -70,14 +71,9 @@ export function DestinationsSection({ loaded, reload }: { loaded: LoadedSettings
             }}
             toEdits={(form) => newDestinationEdits(file, form)}
             issueBases={newDestinationBases(file)}
-            revision={settings.revision}
             saveLabel="Add destination"
             onChange={(form) => setType(String(form.type))}
-            onDone={adding.done}
-            onReload={() => {
-              adding.done(undefined);
-              reload();
-            }}
+            {...sectionFormProps(adding, settings, reload)}
             after={(form) => (
               <TestDraftButton
                 name={String(form.name ?? '')}

@@ -1,16 +1,15 @@
 import { useCallback, useState } from 'react';
 import type { SettingsSaved, SiteSettings } from '../../../../shared/contract/index.ts';
-import { useEngine } from '../../state/engine-context.ts';
 import { ConfirmRemove } from './ConfirmRemove.tsx';
 import { editsFor, entryFrom, type FormValues, formFromRaw } from './edits.ts';
 import { addFolderEdits, folderPlace, removeFolderEdits } from './entries.ts';
-import { errorText } from './error-text.ts';
 import { Facts } from './Facts.tsx';
 import { FOLDER_FIELDS, FOLDER_ID_FIELD } from './fields.ts';
-import { saveSettings } from './revisions.ts';
 import { SaveOutcome } from './SaveOutcome.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { EditButton, useSectionEdit } from './section-edit.tsx';
+import { SectionOutcome, sectionFormProps } from './section-form.tsx';
+import { useRemoveEntry } from './use-remove-entry.ts';
 import type { LoadedSettings } from './use-site-settings.ts';
 
 const NEW_FOLDER_FIELDS = [FOLDER_ID_FIELD, ...FOLDER_FIELDS];
@@ -46,17 +45,12 @@ export function FoldersSection({ loaded, reload }: { loaded: LoadedSettings; rel
             initial={formFromRaw(NEW_FOLDER_FIELDS, {})}
             toEdits={toEdits}
             issueBases={['/folders/-', `/folders/${count}`]}
-            revision={settings.revision}
             saveLabel="Add and start watching"
-            onDone={adding.done}
-            onReload={() => {
-              adding.done(undefined);
-              reload();
-            }}
+            {...sectionFormProps(adding, settings, reload)}
           />
         </div>
       ) : null}
-      {adding.outcome ? <SaveOutcome saved={adding.outcome} onClose={adding.dismiss} /> : null}
+      <SectionOutcome edit={adding} />
       {outcome ? <SaveOutcome saved={outcome} onClose={() => setOutcome(undefined)} /> : null}
     </section>
   );
@@ -73,37 +67,25 @@ function FolderCard({
   reload(): void;
   onSaved(saved: SettingsSaved): void;
 }) {
-  const client = useEngine();
   const { settings, file } = loaded;
   const edit = useSectionEdit();
-  const [confirming, setConfirming] = useState(false);
-  const [removeError, setRemoveError] = useState<string>();
+  const removal = useRemoveEntry({
+    edits: () => removeFolderEdits(file, folder.id),
+    revision: settings.revision,
+    onRemoved: onSaved,
+  });
   const place = folderPlace(file, folder.id);
   const toEdits = useCallback(
     (form: FormValues) => (place ? editsFor(place.base, FOLDER_FIELDS, place.entry, form) : []),
     [place],
   );
-  const remove = async () => {
-    setRemoveError(undefined);
-    try {
-      const saved = await saveSettings(client, removeFolderEdits(file, folder.id), settings.revision);
-      if (saved.ok && saved.saved) {
-        setConfirming(false);
-        onSaved(saved);
-      } else {
-        setRemoveError([saved.message, ...saved.issues.map((i) => `${i.message} ${i.hint}`)].join(' '));
-      }
-    } catch (cause) {
-      setRemoveError(errorText(cause));
-    }
-  };
   const single = settings.folders.length <= 1;
   return (
     <article className="settings-card folder-card" aria-label={`Capture folder ${folder.id}`}>
       <header>
         <strong>{folder.id}</strong> <span className="mono">{folder.path}</span>
         <span className="spacer" />
-        {!edit.editing && !confirming ? (
+        {!edit.editing && !removal.confirming ? (
           <>
             <EditButton
               settings={settings}
@@ -117,20 +99,20 @@ function FolderCard({
               className="ghost"
               disabled={!settings.editable || single || !place}
               title={single ? 'A site watches at least one folder: add another first.' : undefined}
-              onClick={() => setConfirming(true)}
+              onClick={removal.ask}
             >
               Remove
             </button>
           </>
         ) : null}
       </header>
-      {confirming ? (
+      {removal.confirming ? (
         <ConfirmRemove
           label={`Remove capture folder ${folder.id}?`}
           confirmLabel={`Remove folder ${folder.id}`}
-          error={removeError}
-          onConfirm={() => void remove()}
-          onKeep={() => setConfirming(false)}
+          error={removal.error}
+          onConfirm={removal.remove}
+          onKeep={removal.keep}
         >
           Stop watching <span className="mono">{folder.path}</span>? Files already queued from it keep
           uploading; new files there are no longer picked up. Nothing in the folder is deleted.
@@ -143,17 +125,12 @@ function FolderCard({
           initial={formFromRaw(FOLDER_FIELDS, place.entry)}
           toEdits={toEdits}
           issueBases={[place.base]}
-          revision={settings.revision}
-          onDone={edit.done}
-          onReload={() => {
-            edit.done(undefined);
-            reload();
-          }}
+          {...sectionFormProps(edit, settings, reload)}
         />
       ) : (
         <Facts facts={folder.facts} />
       )}
-      {edit.outcome ? <SaveOutcome saved={edit.outcome} onClose={edit.dismiss} /> : null}
+      <SectionOutcome edit={edit} />
     </article>
   );
 }
