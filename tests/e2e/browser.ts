@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { makeSite, type Site } from '../support/engine-fixtures.ts';
 
 /** End-to-end helpers: the real CLI (`edge-capture serve`), Debian's Chromium driven by playwright-core. */
 
@@ -65,6 +66,48 @@ export async function serve(configPath: string, port = 0): Promise<Served> {
       await exited;
     },
   };
+}
+
+/** A scratch site served by `edge-capture serve` and open in Chromium, as an operator finds it. */
+export interface OpenSite {
+  site: Site;
+  served: Served;
+  browser: Browser;
+  page: Page;
+  /** Closes the browser, stops serve and removes the site. */
+  close(): Promise<void>;
+}
+
+/**
+ * Makes a site from `config`, runs `edge-capture serve` on it and opens its UI in Chromium at
+ * `viewport`, resolved once the Queues view shows. `prepare` runs before serve starts (e.g. makes the
+ * folders a filesystem destination writes to). When a step fails, what was started is closed again.
+ */
+export async function openSite(
+  config: Parameters<typeof makeSite>[0],
+  options: { viewport: { width: number; height: number }; prepare?: (site: Site) => Promise<unknown> },
+): Promise<OpenSite> {
+  let site: Site | undefined;
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await served?.stop();
+    await site?.cleanup();
+  };
+  try {
+    site = await makeSite(config);
+    await options.prepare?.(site);
+    served = await serve(site.configPath);
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: options.viewport });
+    await page.goto(served.url);
+    await page.getByRole('tab', { name: /In progress/ }).waitFor();
+    return { site, served, browser, page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /**

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { dropFile, makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
-import { launchChromium, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { dropFile, type Site, waitFor } from '../support/engine-fixtures.ts';
+import { type OpenSite, openSite, screenshotBothThemes } from './browser.ts';
 
 /**
  * Pause and progress in the operator UI, end to end (serve + Debian's headless Chromium): the top bar's
@@ -15,14 +15,13 @@ import { launchChromium, type Served, screenshotBothThemes, serve } from './brow
 const MIB = 1024 * 1024;
 
 describe('pause, resume and progress in the UI (serve + Chromium)', () => {
+  let opened: OpenSite;
   let site: Site;
-  let served: Served;
-  let browser: Browser;
   let page: Page;
   let share: string;
 
   beforeAll(async () => {
-    site = await makeSite(
+    opened = await openSite(
       ({ captures, dataDir }) => `
 site: pause-e2e
 dataDir: ${dataDir}
@@ -32,20 +31,17 @@ rules: [{ name: all, action: upload }]
 destination: { type: filesystem, path: ${join(dataDir, '..', 'share')}, fsync: false }
 upload: { bandwidth: 4M }
 `,
+      {
+        viewport: { width: 1366, height: 900 },
+        prepare: async (site) => {
+          share = join(site.root, 'share');
+          await mkdir(share);
+        },
+      },
     );
-    share = join(site.root, 'share');
-    await mkdir(share);
-    served = await serve(site.configPath);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(served.url);
-    await page.getByRole('tab', { name: /In progress/ }).waitFor();
+    ({ site, page } = opened);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    await site?.cleanup();
-  });
+  afterAll(() => opened?.close());
 
   /** Files (not folders) at the share. */
   const stored = async () =>

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { dropFile, makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
-import { launchChromium, pressUntil, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { dropFile, type Site, waitFor } from '../support/engine-fixtures.ts';
+import { type OpenSite, openSite, pressUntil, type Served, screenshotBothThemes } from './browser.ts';
 
 /**
  * The operator UI end to end: `edge-capture serve` (real engine, real capture folder, the embedded
@@ -50,9 +50,9 @@ defaultAction: { action: skip, reason: nothing matched }
 `;
 
 describe('operator UI end to end (serve + Chromium)', () => {
+  let opened: OpenSite;
   let site: Site;
   let served: Served;
-  let browser: Browser;
   let page: Page;
   const screenshots: string[] = [];
 
@@ -61,18 +61,10 @@ describe('operator UI end to end (serve + Chromium)', () => {
     waitFor(async () => (await count(tab)) === String(n), `${tab} count ${n}`, 30_000);
 
   beforeAll(async () => {
-    site = await makeSite(CONFIG);
-    served = await serve(site.configPath);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(served.url);
-    await page.getByRole('tab', { name: /In progress/ }).waitFor();
+    opened = await openSite(CONFIG, { viewport: { width: 1366, height: 768 } });
+    ({ site, served, page } = opened);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    await site?.cleanup();
-  });
+  afterAll(() => opened?.close());
 
   test('files dropped into the capture folder reach Uploaded, and the chart counts them', async () => {
     for (let i = 1; i <= 3; i++)

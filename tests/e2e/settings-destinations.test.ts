@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { dropFile, makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
-import { launchChromium, pressUntil, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { dropFile, type Site, waitFor } from '../support/engine-fixtures.ts';
+import { type OpenSite, openSite, pressUntil, screenshotBothThemes } from './browser.ts';
 
 /**
  * Destinations in the operator UI, end to end: `edge-capture serve` on a site with two folder
@@ -42,9 +42,8 @@ defaultAction: { action: skip, reason: nothing matched }
 `;
 
 describe('destinations and settings end to end (serve + Chromium)', () => {
+  let opened: OpenSite;
   let site: Site;
-  let served: Served;
-  let browser: Browser;
   let page: Page;
   const screenshots: string[] = [];
   let archive: string;
@@ -52,21 +51,17 @@ describe('destinations and settings end to end (serve + Chromium)', () => {
   const chip = (name: string) => page.locator(`.destination-strip [data-destination="${name}"]`);
 
   beforeAll(async () => {
-    site = await makeSite(CONFIG);
-    archive = join(site.root, 'archive');
-    await mkdir(join(site.root, 'share'));
-    await mkdir(archive);
-    served = await serve(site.configPath);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(served.url);
-    await page.getByRole('tab', { name: /In progress/ }).waitFor();
+    opened = await openSite(CONFIG, {
+      viewport: { width: 1366, height: 900 },
+      prepare: async (site) => {
+        archive = join(site.root, 'archive');
+        await mkdir(join(site.root, 'share'));
+        await mkdir(archive);
+      },
+    });
+    ({ site, page } = opened);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    await site?.cleanup();
-  });
+  afterAll(() => opened?.close());
 
   test('the Queues header shows each destination with its state and counts', async () => {
     await dropFile(join(site.captures, 'first.log'), 'before the outage\n');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { dropFile, makeSite, type Site, waitFor } from '../support/engine-fixtures.ts';
-import { launchChromium, pressUntil, type Served, screenshotBothThemes, serve } from './browser.ts';
+import { dropFile, type Site, waitFor } from '../support/engine-fixtures.ts';
+import { type OpenSite, openSite, pressUntil, type Served, screenshotBothThemes } from './browser.ts';
 
 /**
  * Editing settings from the Settings view, end to end: `edge-capture serve` on a real site file, in
@@ -38,9 +38,9 @@ defaultAction: { action: skip, reason: nothing matched }
 `;
 
 describe('editing settings from the Settings view (serve + Chromium)', () => {
+  let opened: OpenSite;
   let site: Site;
   let served: Served;
-  let browser: Browser;
   let page: Page;
   const screenshots: string[] = [];
 
@@ -55,19 +55,13 @@ describe('editing settings from the Settings view (serve + Chromium)', () => {
   };
 
   beforeAll(async () => {
-    site = await makeSite(CONFIG);
-    await mkdir(join(site.root, 'share'));
-    served = await serve(site.configPath);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(served.url);
-    await page.getByRole('tab', { name: /In progress/ }).waitFor();
+    opened = await openSite(CONFIG, {
+      viewport: { width: 1366, height: 768 },
+      prepare: (site) => mkdir(join(site.root, 'share')),
+    });
+    ({ site, served, page } = opened);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    await site?.cleanup();
-  });
+  afterAll(() => opened?.close());
 
   test('a bad value: the problem under its field, Save refused, nothing written', async () => {
     const before = await readFile(site.configPath, 'utf8');
