@@ -9,9 +9,10 @@ import { loadConfig } from '../main/engine/config/load.ts';
 import { DestinationCredentials } from '../main/engine/credentials/destination-store.ts';
 import { CredentialsError } from '../main/engine/credentials/store.ts';
 import { CaptureEngine } from '../main/engine/engine.ts';
-import { type ClientSession, EngineHost } from '../main/host/engine-host.ts';
-import { CONTRACT_VERSION, type DestinationLink } from '../shared/contract/index.ts';
-import { dropFile, makeSite, type Site, waitFor } from './support/engine-fixtures.ts';
+import type { EngineHost } from '../main/host/engine-host.ts';
+import type { DestinationLink } from '../shared/contract/index.ts';
+import { dropFile, makeSite, oneCameraYaml, type Site, waitFor } from './support/engine-fixtures.ts';
+import { type HostTestClient, hostWithClient } from './support/host-client.ts';
 import { type RgwServer, startRgw } from './support/rgw.ts';
 import { makeTestClient } from './support/s3-client.ts';
 
@@ -24,30 +25,6 @@ import { makeTestClient } from './support/s3-client.ts';
  */
 const CLI = new URL('../main/cli/index.ts', import.meta.url).pathname;
 const POSIX = process.platform !== 'win32';
-
-class Client {
-  readonly received: string[] = [];
-  session!: ClientSession;
-  private nextId = 1;
-  send = (text: string) => this.received.push(text);
-  close = () => undefined;
-  async request(method: string, params: unknown) {
-    const id = this.nextId++;
-    await this.session.receive(JSON.stringify({ type: 'request', id, method, params }));
-    const reply = this.received
-      .map((text) => JSON.parse(text) as Record<string, unknown>)
-      .findLast((m) => m['type'] === 'reply' && m['id'] === id) as
-      | { ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } }
-      | undefined;
-    assert.ok(reply, `no reply to ${method}`);
-    return reply;
-  }
-  async ok<T = Record<string, unknown>>(method: string, params: unknown = {}): Promise<T> {
-    const reply = await this.request(method, params);
-    assert.equal(reply.ok, true, `${method} failed: ${JSON.stringify(reply.error)}`);
-    return reply.result as T;
-  }
-}
 
 function runCli(args: string[], stdin: string | undefined, env: NodeJS.ProcessEnv) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; cmdline: string }>(
@@ -81,7 +58,7 @@ describe('stored S3 keys per destination (real files, real Ceph RGW)', () => {
   let site: Site;
   let engine: CaptureEngine | undefined;
   let host: EngineHost | undefined;
-  let client: Client;
+  let client: HostTestClient;
   const saved: Record<string, string | undefined> = {};
   const ISOLATE = [
     'AWS_ACCESS_KEY_ID',
@@ -102,12 +79,7 @@ describe('stored S3 keys per destination (real files, real Ceph RGW)', () => {
     site = await makeSite(
       ({ captures, dataDir }) => `site: keys-site
 device: gw-1
-dataDir: ${dataDir}
-folders:
-  - id: cam
-    path: ${captures}
-    stableWindow: 200ms
-reconcileInterval: 0
+${oneCameraYaml({ captures, dataDir })}
 upload:
   offlineProbeInterval: 300ms
 destinations:
@@ -194,12 +166,7 @@ defaultAction: { action: skip, reason: nothing matched }
     });
     engine = new CaptureEngine(await loadConfig(site.configPath), { inspectWorkers: 0 });
     await engine.start();
-    host = new EngineHost(engine, { engineVersion: '0.1.0-test', flushIntervalMs: 20 });
-    client = new Client();
-    client.session = host.open(client);
-    await client.session.receive(
-      JSON.stringify({ type: 'hello', contractVersion: CONTRACT_VERSION, client: 't' }),
-    );
+    ({ host, client } = await hostWithClient(engine));
     await dropFile(join(site.captures, 'a.log'), 'sent with stored keys\n');
     const link = await waitFor(async () => {
       const { destinations } = await client.ok<{ destinations: DestinationLink[] }>('destinations.status');

@@ -22,7 +22,7 @@ import { type HostProcess, HostSupervisor, type ProcessLauncher } from '../main/
 import { createMediaForwarder } from '../main/electron/media-forward.ts';
 import { revealFile } from '../main/electron/reveal-file.ts';
 import { imagePath, textPath, thumbnailPath } from '../shared/contract/media.ts';
-import { dropFile, makeSite, type Site, waitFor } from './support/engine-fixtures.ts';
+import { dropFile, makeSite, oneCameraYaml, type Site, waitFor } from './support/engine-fixtures.ts';
 import { simulatedFrames } from './support/media-fixture.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -76,12 +76,7 @@ class NodeHostLauncher implements ProcessLauncher<never> {
 
 const CONFIG = ({ captures, dataDir }: { captures: string; dataDir: string }) => `
 site: desktop-media
-dataDir: ${dataDir}
-folders:
-  - id: cam
-    path: ${captures}
-    stableWindow: 200ms
-reconcileInterval: 0
+${oneCameraYaml({ captures, dataDir })}
 defaultAction: { action: skip, reason: nothing matched }
 `;
 

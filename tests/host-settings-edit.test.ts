@@ -5,9 +5,9 @@ import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-s
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { loadConfig } from '../main/engine/config/load.ts';
 import { CaptureEngine } from '../main/engine/engine.ts';
-import { type ClientSession, EngineHost } from '../main/host/engine-host.ts';
-import { CONTRACT_VERSION } from '../shared/contract/index.ts';
-import { dropFile, makeSite, type Site, waitFor } from './support/engine-fixtures.ts';
+import type { EngineHost } from '../main/host/engine-host.ts';
+import { dropFile, makeSite, oneCameraYaml, type Site, waitFor } from './support/engine-fixtures.ts';
+import { type HostTestClient, hostWithClient } from './support/host-client.ts';
 import { type RgwServer, startRgw } from './support/rgw.ts';
 import { makeTestClient } from './support/s3-client.ts';
 
@@ -40,36 +40,6 @@ interface Settings {
   destinations: { name: string; facts: { label: string; value: string }[] }[];
 }
 
-class Client {
-  readonly received: Record<string, unknown>[] = [];
-  session!: ClientSession;
-  private nextId = 1;
-  send = (text: string) => this.received.push(JSON.parse(text));
-  close = () => undefined;
-  async ok<T>(method: string, params: unknown = {}): Promise<T> {
-    const id = this.nextId++;
-    await this.session.receive(JSON.stringify({ type: 'request', id, method, params }));
-    const reply = this.received.findLast((m) => m['type'] === 'reply' && m['id'] === id) as
-      | { ok: boolean; result?: T; error?: unknown }
-      | undefined;
-    assert.ok(reply?.ok, `${method} failed: ${JSON.stringify(reply?.error)}`);
-    return reply.result as T;
-  }
-  events(name: string): unknown[] {
-    return this.received.filter((m) => m['type'] === 'event' && m['name'] === name);
-  }
-}
-
-async function hostFor(engine: CaptureEngine): Promise<{ host: EngineHost; client: Client }> {
-  const host = new EngineHost(engine, { engineVersion: '0.1.0-test', flushIntervalMs: 20 });
-  const client = new Client();
-  client.session = host.open(client);
-  await client.session.receive(
-    JSON.stringify({ type: 'hello', contractVersion: CONTRACT_VERSION, client: 't' }),
-  );
-  return { host, client };
-}
-
 const factOf = (facts: { label: string; value: string }[], label: string) =>
   facts.find((f) => f.label === label)?.value;
 
@@ -83,7 +53,7 @@ describe('live settings: folders, uploads, retention (a folder share)', () => {
   let site: Site;
   let engine: CaptureEngine;
   let host: EngineHost;
-  let client: Client;
+  let client: HostTestClient;
   let share: string;
   let original: string;
 
@@ -122,7 +92,7 @@ defaultAction: { action: skip, reason: nothing matched }
     original = await readFile(site.configPath, 'utf8');
     engine = new CaptureEngine(await loadConfig(site.configPath), { inspectWorkers: 0 });
     await engine.start();
-    ({ host, client } = await hostFor(engine));
+    ({ host, client } = await hostWithClient(engine));
   });
   afterAll(async () => {
     client?.session.closed();
@@ -350,7 +320,7 @@ describe('live settings: destinations on a real Ceph RGW', () => {
   let site: Site;
   let engine: CaptureEngine;
   let host: EngineHost;
-  let client: Client;
+  let client: HostTestClient;
   let share: string;
 
   beforeAll(async () => {
@@ -362,12 +332,7 @@ describe('live settings: destinations on a real Ceph RGW', () => {
       ({ captures, dataDir }) => `# Live destinations test site.
 site: live-rgw
 device: gw-2
-dataDir: ${dataDir}
-folders:
-  - id: cam
-    path: ${captures}
-    stableWindow: 200ms
-reconcileInterval: 0
+${oneCameraYaml({ captures, dataDir })}
 upload:
   offlineProbeInterval: 500ms
 destinations:
@@ -390,7 +355,7 @@ defaultAction: { action: skip, reason: nothing matched }
     await mkdir(share);
     engine = new CaptureEngine(await loadConfig(site.configPath), { inspectWorkers: 0 });
     await engine.start();
-    ({ host, client } = await hostFor(engine));
+    ({ host, client } = await hostWithClient(engine));
   }, 120_000);
   afterAll(async () => {
     client?.session.closed();

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { dropFile, type Site, waitFor } from '../support/engine-fixtures.ts';
+import { dropFile, oneCameraYaml, type Site, waitFor } from '../support/engine-fixtures.ts';
 import { type OpenSite, openSite, pressUntil, type Served, screenshotBothThemes } from './browser.ts';
 
 /**
@@ -21,12 +21,7 @@ const CONFIG = ({
 }) => `# E2E site. This comment must survive saves from the UI.
 site: e2e-site
 device: gw-e2e
-dataDir: ${dataDir}
-folders:
-  - id: cam
-    path: ${captures}
-    stableWindow: 200ms
-reconcileInterval: 0
+${oneCameraYaml({ captures, dataDir })}
 
 rules:
   # Personal data never leaves the site.

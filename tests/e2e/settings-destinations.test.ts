@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { dropFile, type Site, waitFor } from '../support/engine-fixtures.ts';
+import { dropFile, oneCameraYaml, type Site, waitFor } from '../support/engine-fixtures.ts';
 import { type OpenSite, openSite, pressUntil, screenshotBothThemes } from './browser.ts';
 
 /**
@@ -18,12 +18,7 @@ const CONFIG = ({ captures, dataDir }: { captures: string; dataDir: string }) =>
 # This comment must survive saves from the Settings view.
 site: dest-e2e
 device: gw-dest
-dataDir: ${dataDir}
-folders:
-  - id: cam
-    path: ${captures}
-    stableWindow: 200ms
-reconcileInterval: 0
+${oneCameraYaml({ captures, dataDir })}
 upload:
   offlineProbeInterval: 1s # quick recovery for the test
 destinations:

@@ -24,6 +24,18 @@ export async function makeSite(
   return { root, captures, dataDir, configPath, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
+/**
+ * The lines most test site files share: the data folder and one capture folder `cam` whose files are
+ * complete after 200 ms of quiet, and no periodic rescans (tests drop files and wait for them).
+ */
+export const oneCameraYaml = ({ captures, dataDir }: { captures: string; dataDir: string }): string =>
+  `dataDir: ${dataDir}
+folders:
+  - id: cam
+    path: ${captures}
+    stableWindow: 200ms
+reconcileInterval: 0`;
+
 /** Writes a file the way devices do: temp name first, then rename into place. */
 export async function dropFile(path: string, content: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
