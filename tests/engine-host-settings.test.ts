@@ -5,10 +5,11 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { loadConfig } from '../main/engine/config/load.ts';
 import { CaptureEngine } from '../main/engine/engine.ts';
-import { type ClientSession, EngineHost } from '../main/host/engine-host.ts';
+import type { EngineHost } from '../main/host/engine-host.ts';
 import { replaceSetting } from '../main/host/site-file.ts';
-import { CONTRACT_VERSION, type DestinationLink } from '../shared/contract/index.ts';
-import { dropFile, makeSite, type Site, waitFor } from './support/engine-fixtures.ts';
+import type { DestinationLink } from '../shared/contract/index.ts';
+import { dropFile, makeSite, oneCameraYaml, type Site, waitFor } from './support/engine-fixtures.ts';
+import { type HostTestClient, hostWithClient } from './support/host-client.ts';
 import { type RgwServer, startRgw } from './support/rgw.ts';
 import { makeTestClient } from './support/s3-client.ts';
 
@@ -19,39 +20,18 @@ import { makeTestClient } from './support/s3-client.ts';
  * Test connection by name and from a draft, bandwidth checked, applied live and saved with the
  * admin's comments kept.
  */
-class Client {
-  readonly received: Record<string, unknown>[] = [];
-  session!: ClientSession;
-  private nextId = 1;
-  send = (text: string) => this.received.push(JSON.parse(text));
-  close = () => undefined;
-  async request(method: string, params: unknown) {
-    const id = this.nextId++;
-    await this.session.receive(JSON.stringify({ type: 'request', id, method, params }));
-    const reply = this.received.findLast((m) => m['type'] === 'reply' && m['id'] === id) as
-      | { ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } }
-      | undefined;
-    assert.ok(reply, `no reply to ${method}`);
-    return reply;
-  }
-  async ok<T = Record<string, unknown>>(method: string, params: unknown = {}): Promise<T> {
-    const reply = await this.request(method, params);
-    assert.equal(reply.ok, true, `${method} failed: ${JSON.stringify(reply.error)}`);
-    return reply.result as T;
-  }
-  links(): DestinationLink[][] {
-    return this.received
-      .filter((m) => m['type'] === 'event' && m['name'] === 'connectivity')
-      .map((m) => (m['payload'] as { destinations: DestinationLink[] }).destinations);
-  }
-}
+/** Every connectivity broadcast so far: each destination's link at that moment. */
+const linksSeen = (client: HostTestClient): DestinationLink[][] =>
+  client
+    .events('connectivity')
+    .map((m) => (m['payload'] as { destinations: DestinationLink[] }).destinations);
 
 describe('engine host: settings, destinations and the connectivity event', () => {
   let rgw: RgwServer;
   let site: Site;
   let engine: CaptureEngine;
   let host: EngineHost;
-  let client: Client;
+  let client: HostTestClient;
   let share: string;
 
   beforeAll(async () => {
@@ -63,12 +43,7 @@ describe('engine host: settings, destinations and the connectivity event', () =>
       ({ captures, dataDir }) => `# Settings test site. This comment must survive saves.
 site: settings-site
 device: gw-1
-dataDir: ${dataDir}
-folders:
-  - id: cam
-    path: ${captures}
-    stableWindow: 200ms
-reconcileInterval: 0
+${oneCameraYaml({ captures, dataDir })}
 upload:
   offlineProbeInterval: 500ms # probe quickly in tests
   concurrency: 2
@@ -96,12 +71,7 @@ defaultAction: { action: skip, reason: nothing matched }
     await mkdir(share);
     engine = new CaptureEngine(await loadConfig(site.configPath), { inspectWorkers: 0 });
     await engine.start();
-    host = new EngineHost(engine, { engineVersion: '0.1.0-test', flushIntervalMs: 20 });
-    client = new Client();
-    client.session = host.open(client);
-    await client.session.receive(
-      JSON.stringify({ type: 'hello', contractVersion: CONTRACT_VERSION, client: 't' }),
-    );
+    ({ host, client } = await hostWithClient(engine));
   });
   afterAll(async () => {
     client?.session.closed();
@@ -128,7 +98,8 @@ defaultAction: { action: skip, reason: nothing matched }
     assert.ok(archive.lastSuccessAt && archive.lastSuccessAt > 0);
     // The broadcast carried the counts too (sent on change).
     await waitFor(
-      () => client.links().some((links) => links.find((l) => l.name === 'share')?.counts?.['uploaded'] === 1),
+      () =>
+        linksSeen(client).some((links) => links.find((l) => l.name === 'share')?.counts?.['uploaded'] === 1),
       'a connectivity event with the share count',
     );
   });
@@ -174,14 +145,13 @@ defaultAction: { action: skip, reason: nothing matched }
   });
 
   test('the share cut: its link goes offline in a connectivity event (archive stays online), and recovers by itself', async () => {
-    const before = client.links().length;
+    const before = linksSeen(client).length;
     const moved = `${share}.away`;
     await rename(share, moved);
     await dropFile(join(site.captures, 'b.log'), 'during the outage\n');
     const offline = await waitFor(
       () =>
-        client
-          .links()
+        linksSeen(client)
           .slice(before)
           .find((links) => links.find((l) => l.name === 'share')?.state === 'offline'),
       'a connectivity event with the share offline',
@@ -203,8 +173,7 @@ defaultAction: { action: skip, reason: nothing matched }
     await rename(moved, share);
     await waitFor(
       () =>
-        client
-          .links()
+        linksSeen(client)
           .at(-1)
           ?.find((l) => l.name === 'share')?.state === 'online',
       'the share online again',
