@@ -14,8 +14,8 @@ import { validateAndResolve } from '../engine/config/resolve.ts';
 import type { ResolvedConfig } from '../engine/config/types.ts';
 import { dryRunDecisions } from '../engine/dry-run.ts';
 import type { FileRecord } from '../engine/queue/types.ts';
+import { ruleKeyFor } from '../engine/review/service.ts';
 import { type CompiledRules, compileRules } from '../engine/rules/index.ts';
-import { compileObjectKey } from '../engine/rules/template.ts';
 import { dryRunTargets } from './dry-run-targets.ts';
 import { ruleView } from './rule-words.ts';
 import { parseDraft, toMessage } from './rules-draft.ts';
@@ -326,24 +326,7 @@ export class SiteControl {
    * rule's key template, else the site's default, exactly as a rule deciding "upload" renders it.
    */
   objectKeyFor(record: FileRecord): string | undefined {
-    const inspection = record.inspection;
-    if (!inspection) return undefined;
-    const config = this.current;
-    const folder = config.folders.find((f) => f.id === record.folderId);
-    const template =
-      config.rules.find((rule) => rule.name === record.rule)?.key ??
-      config.defaultAction.key ??
-      config.defaultKey;
-    return compileObjectKey(template)(
-      {
-        folderId: record.folderId,
-        relPath: record.relPath,
-        absPath: record.absPath,
-        device: folder?.device ?? config.device,
-        inspection,
-      },
-      { site: config.site, now: new Date(), rule: record.rule },
-    );
+    return ruleKeyFor(this.current)(record);
   }
 }
 
