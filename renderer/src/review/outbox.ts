@@ -113,21 +113,7 @@ export class Outbox {
       const existing = draft.id
         ? await this.db.records.get(draft.id)
         : await this.draftFor(draft.fileId, draft.reviewer);
-      const id = existing?.status === 'draft' ? existing.id : crypto.randomUUID();
-      const correction: CorrectionInput = {
-        ...withoutId(draft),
-        id,
-        createdAt: existing?.status === 'draft' ? existing.correction.createdAt : now,
-        updatedAt: now,
-      };
-      const next: OutboxRecord = {
-        id,
-        fileId: draft.fileId,
-        status: 'draft',
-        correction,
-        queuedAt: now,
-        attempts: 0,
-      };
+      const next = recordOf(draft, 'draft', existing, now);
       await this.db.records.put(next);
       return next;
     });
@@ -152,27 +138,12 @@ export class Outbox {
     const now = this.now();
     const record = await this.db.transaction('rw', this.db.records, async () => {
       const existing = input.id ? await this.db.records.get(input.id) : undefined;
-      const reuse = existing?.status === 'draft';
-      const id = reuse ? existing.id : crypto.randomUUID();
-      const correction: CorrectionInput = {
-        ...withoutId(input),
-        id,
-        createdAt: reuse ? existing.correction.createdAt : now,
-        updatedAt: now,
-      };
+      const next = recordOf(input, 'pending', existing, now);
       // One draft per item and reviewer: committing ends it.
       const drafts = await this.db.records.where('[fileId+status]').equals([input.fileId, 'draft']).toArray();
       await this.db.records.bulkDelete(
-        drafts.filter((d) => d.correction.reviewer === input.reviewer && d.id !== id).map((d) => d.id),
+        drafts.filter((d) => d.correction.reviewer === input.reviewer && d.id !== next.id).map((d) => d.id),
       );
-      const next: OutboxRecord = {
-        id,
-        fileId: input.fileId,
-        status: 'pending',
-        correction,
-        queuedAt: now,
-        attempts: 0,
-      };
       await this.db.records.put(next);
       return next;
     });
@@ -255,6 +226,27 @@ export class Outbox {
   list(status: OutboxStatus, limit = 1000): Promise<OutboxRecord[]> {
     return inStatus(this.db.records, status).limit(limit).toArray();
   }
+}
+
+/**
+ * The record a draft or a commit writes: it continues the item's draft (same id and creation time)
+ * when `existing` is one, else it is a new correction with a new UUID.
+ */
+function recordOf(
+  input: Omit<CorrectionInput, 'id' | 'createdAt'> & { id?: string },
+  status: 'draft' | 'pending',
+  existing: OutboxRecord | undefined,
+  now: number,
+): OutboxRecord {
+  const draft = existing?.status === 'draft' ? existing : undefined;
+  const id = draft?.id ?? crypto.randomUUID();
+  const correction: CorrectionInput = {
+    ...withoutId(input),
+    id,
+    createdAt: draft?.correction.createdAt ?? now,
+    updatedAt: now,
+  };
+  return { id, fileId: input.fileId, status, correction, queuedAt: now, attempts: 0 };
 }
 
 function withoutId<T extends { id?: string }>(input: T): Omit<T, 'id'> {
