@@ -64,13 +64,13 @@ describe('CaptureWatcher raw-event path', () => {
     await withWatcher([folderAt(dir, { completion: 'rename' })], async (rec) => {
       holdAdds();
       for (const name of names) await rename(path.join(staging, name), path.join(dir, name));
-      await waitFor(() => rec.files.length === names.length, 'every renamed file', 10_000);
+      await waitFor(() => rec.files.length === names.length, 'every renamed file', 30_000);
       assert.deepEqual(rec.files.map((f) => f.relPath).sort(), [...names].sort());
       assert.ok(rec.files.every((f) => f.via === 'rename'));
       const shot0 = rec.files.find((f) => f.relPath === 'shot0.jpg');
       assert.equal(shot0?.size, 'bytes of shot0.jpg'.length);
       // chokidar's own adds, whenever they come, find every file already handed on.
-      await waitFor(() => held.length === names.length, "chokidar's adds", 10_000);
+      await waitFor(() => held.length === names.length, "chokidar's adds", 30_000);
       assert.equal(releaseAdds(), names.length);
       await sleep(300);
       assert.equal(rec.files.length, names.length, 'a late add was handed on again');
@@ -85,7 +85,7 @@ describe('CaptureWatcher raw-event path', () => {
       const temp = path.join(dir, 'shot.jpg.part');
       await writeFile(temp, 'jpeg bytes');
       await rename(temp, path.join(dir, 'shot.jpg'));
-      const seen = await waitFor(() => rec.files[0], 'the renamed file', 5_000);
+      const seen = await waitFor(() => rec.files[0], 'the renamed file', 20_000);
       assert.equal(seen.relPath, 'shot.jpg');
       assert.equal(seen.via, 'rename');
       assert.equal(seen.size, 'jpeg bytes'.length);
@@ -110,7 +110,7 @@ describe('CaptureWatcher raw-event path', () => {
       holdAdds();
       await (await open(path.join(dir, 'empty.jpg'), 'w')).close();
       await writeFile(path.join(dir, 'full.jpg'), 'data');
-      await waitFor(() => rec.files.find((f) => f.relPath === 'full.jpg'), 'full.jpg', 5_000);
+      await waitFor(() => rec.files.find((f) => f.relPath === 'full.jpg'), 'full.jpg', 20_000);
       await sleep(300);
       assert.equal(
         rec.files.find((f) => f.relPath === 'empty.jpg'),
