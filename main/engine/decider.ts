@@ -4,8 +4,24 @@ import type { Inspection } from '../../shared/inspection.ts';
 import type { FileState, RuleAction } from '../../shared/status.ts';
 import type { ResolvedConfig } from './config/types.ts';
 import type { CaptureQueue } from './queue/queue.ts';
-import type { FileRecord } from './queue/types.ts';
+import type { FilePatch, FileRecord } from './queue/types.ts';
 import type { CompiledRules } from './rules/index.ts';
+
+/** What the rules decided for one file, before it is stored. */
+export interface Verdict {
+  decision: Decision;
+  to: FileState;
+  extra?: FilePatch;
+  /** When it was decided (the rules' clock). */
+  at: number;
+  /** Dropped by the disk guard: the local copy is deleted once the decision is committed. */
+  dropped?: boolean;
+  /** The rule has a rate cap: this hit is counted. */
+  counted?: boolean;
+}
+
+/** What deciding needs to know of a file besides its inspection. */
+export type FileFacts = Pick<FileRecord, 'id' | 'folderId' | 'relPath' | 'absPath'>;
 
 export const STATE_FOR_ACTION: Record<RuleAction, FileState> = {
   upload: 'queued',
@@ -51,7 +67,19 @@ export class Decider {
     this.dropNew = check;
   }
 
+  /** Decides one file and stores the decision (the file must be inspected already). */
   decide(record: FileRecord, inspection: Inspection): void {
+    const verdict = this.verdict(record, inspection);
+    this.queue.saveDecision(record.id, verdict.decision, verdict.to, verdict.extra);
+    this.decided(verdict, record);
+  }
+
+  /**
+   * What the rules, the duplicate policy and the disk guard say about one file, without storing it:
+   * the pipeline stores it together with the inspection (queue.storeInspected). Reads the queue
+   * (duplicates, rate caps) inside the caller's transaction; call decided() once it is stored.
+   */
+  verdict(record: FileFacts, inspection: Inspection): Verdict {
     const now = this.now();
     const decision = this.rules.decide(
       {
@@ -63,23 +91,32 @@ export class Decider {
       },
       { now: new Date(now), rates: { count: (rule, since) => this.queue.ruleHitsSince(rule, since) } },
     );
+    if (decision.action === 'upload' && this.dropNew()) {
+      const reason = 'Dropped: the capture disk is full and the disk guard policy is drop-newest';
+      return { decision: { ...decision, reason }, to: 'skipped', at: now, dropped: true };
+    }
     const duplicate =
       decision.action === 'upload' && this.config.duplicatePolicy !== 'upload'
         ? this.queue.findDuplicate(inspection.sha256, record.id)
         : undefined;
-    if (decision.action === 'upload' && this.dropNew()) {
-      const reason = 'Dropped: the capture disk is full and the disk guard policy is drop-newest';
-      this.queue.saveDecision(record.id, { ...decision, reason }, 'skipped');
-      this.toDelete.push(record.absPath);
-    } else if (duplicate) {
+    if (duplicate) {
       const to: FileState = this.config.duplicatePolicy === 'hold' ? 'held' : 'skipped';
       const reason = `Same content as ${duplicate.relPath} (${duplicate.state}); not uploaded twice`;
-      this.queue.saveDecision(record.id, { ...decision, reason }, to, { duplicateOf: duplicate.id });
-    } else {
-      this.queue.saveDecision(record.id, decision, STATE_FOR_ACTION[decision.action]);
-      if (this.ruleHasRateCap(decision)) this.queue.recordRuleHit(decision.rule, now);
+      return { decision: { ...decision, reason }, to, extra: { duplicateOf: duplicate.id }, at: now };
     }
-    this.lastDecisionAt = now;
+    return {
+      decision,
+      to: STATE_FOR_ACTION[decision.action],
+      at: now,
+      counted: this.ruleHasRateCap(decision),
+    };
+  }
+
+  /** The verdict is stored (in the caller's transaction): rate counters, drops, statistics. */
+  decided(verdict: Verdict, record: Pick<FileFacts, 'absPath'>): void {
+    if (verdict.dropped) this.toDelete.push(record.absPath);
+    if (verdict.counted) this.queue.recordRuleHit(verdict.decision.rule, verdict.at);
+    this.lastDecisionAt = verdict.at;
     this.decidedCount++;
   }
 

@@ -267,9 +267,9 @@ export class Pipeline {
   }
 
   /**
-   * Stores a batch in one transaction. Each row is first checked against the file as it was when
-   * inspected (it may have vanished, been rewritten or got its sidecar meanwhile), and applied as a
-   * savepoint: a row the queue refuses is reported and retried alone.
+   * Stores a batch in one transaction. Each row is applied only if it is still as it was when
+   * inspected (it may have vanished, been rewritten or got its sidecar meanwhile), as a savepoint:
+   * a row the queue refuses is reported and retried alone.
    */
   private commit(outcomes: readonly Outcome[]): void {
     const settleLater: number[] = [];
@@ -278,16 +278,15 @@ export class Pipeline {
     this.queue.transaction(() => {
       for (const outcome of outcomes) {
         if (outcome.kind === 'gone') continue;
-        const now = this.queue.rowVersion(outcome.id);
-        if (!now) continue;
-        if (now.state !== outcome.seen.state || now.revision !== outcome.seen.revision) {
-          // A stale look: a vanished file keeps `vanished`; a changed one is inspected again.
-          if (now.state === 'discovered' || now.state === 'inspected') lookAgain.push(outcome.id);
-          continue;
-        }
-        const error = this.queue.savepoint(() => this.apply(outcome, settleLater));
+        // A failed look is checked first; a decided one is written only if the row is unchanged.
+        if (outcome.kind === 'failed' && this.isStale(outcome, lookAgain)) continue;
+        let stored = true;
+        const error = this.queue.savepoint(() => {
+          stored = this.apply(outcome, settleLater);
+        });
         if (error) refused.push({ id: outcome.id, error });
         else this.commitFailures.delete(outcome.id);
+        if (!error && !stored) this.isStale(outcome, lookAgain);
       }
     });
     this.decider.deleteDropped();
@@ -297,7 +296,17 @@ export class Pipeline {
     for (const id of settleLater) this.retryLater([id], this.settleDelay(id));
   }
 
-  private apply(outcome: Exclude<Outcome, { kind: 'gone' }>, settleLater: number[]): void {
+  /** The row moved on since it was inspected: a vanished file keeps `vanished`, a changed one is looked at again. */
+  private isStale(outcome: Exclude<Outcome, { kind: 'gone' }>, lookAgain: number[]): boolean {
+    const now = this.queue.rowVersion(outcome.id);
+    if (!now) return true;
+    if (now.state === outcome.seen.state && now.revision === outcome.seen.revision) return false;
+    if (now.state === 'discovered' || now.state === 'inspected') lookAgain.push(outcome.id);
+    return true;
+  }
+
+  /** Returns false when nothing was written because the row changed since it was inspected. */
+  private apply(outcome: Exclude<Outcome, { kind: 'gone' }>, settleLater: number[]): boolean {
     if (outcome.kind === 'failed') {
       if (outcome.failure.kind === 'changed') settleLater.push(outcome.id);
       else {
@@ -307,10 +316,22 @@ export class Pipeline {
           lastError: message,
         });
       }
-      return;
+      return true;
     }
-    if (outcome.seen.state === 'discovered') this.queue.saveInspection(outcome.id, outcome.inspection);
-    this.decider.decide(outcome.record, outcome.inspection);
+    const { record, inspection, seen } = outcome;
+    const verdict = this.decider.verdict(record, inspection);
+    const stored = this.queue.storeInspected({
+      id: record.id,
+      relPath: record.relPath,
+      folderId: record.folderId,
+      seen,
+      inspection,
+      decision: verdict.decision,
+      to: verdict.to,
+      extra: verdict.extra,
+    });
+    if (stored) this.decider.decided(verdict, record);
+    return stored;
   }
 
   private reportRefusedRow(id: number, error: Error): void {

@@ -211,14 +211,24 @@ export class DeliveryTable {
     const file = this.host.sql('SELECT decision, priority, object_key FROM files WHERE id = ?').get(fileId);
     if (!file) return;
     const decision = file.decision == null ? undefined : (JSON.parse(String(file.decision)) as Decision);
-    const plans = planOf(
-      decision,
-      this.defaults,
-      file.object_key == null ? undefined : String(file.object_key),
-    );
+    const key = file.object_key == null ? undefined : String(file.object_key);
+    this.planDecided(fileId, decision, Number(file.priority ?? 0), key);
+  }
+
+  /**
+   * plan() with the decision in hand (the pipeline has just decided it): returns whether a delivery
+   * is left to send. False means every planned destination already has the file, or none was planned.
+   */
+  planDecided(
+    fileId: number,
+    decision: Decision | undefined,
+    priority: number,
+    objectKey: string | undefined,
+  ): boolean {
     const now = this.host.now();
-    plans.forEach((plan, ordinal) => {
-      this.host
+    let leftToSend = false;
+    planOf(decision, this.defaults, objectKey).forEach((plan, ordinal) => {
+      const row = this.host
         .sql(
           `INSERT INTO deliveries (file_id, destination, state, ordinal, priority, object_key, state_changed_at)
            VALUES (?, ?, 'queued', ?, ?, ?, ?)
@@ -228,10 +238,13 @@ export class DeliveryTable {
              ordinal = excluded.ordinal, priority = excluded.priority,
              object_key = CASE WHEN state = 'uploaded' THEN object_key ELSE coalesce(excluded.object_key, object_key) END,
              attempts = CASE WHEN state = 'uploaded' THEN attempts ELSE 0 END,
-             next_attempt_at = NULL, last_error = CASE WHEN state = 'uploaded' THEN last_error ELSE NULL END`,
+             next_attempt_at = NULL, last_error = CASE WHEN state = 'uploaded' THEN last_error ELSE NULL END
+           RETURNING state`,
         )
-        .run(fileId, plan.destination, ordinal, Number(file.priority ?? 0), plan.objectKey ?? null, now);
+        .get(fileId, plan.destination, ordinal, priority, plan.objectKey ?? null, now);
+      if (row?.state !== 'uploaded') leftToSend = true;
     });
+    return leftToSend;
   }
 
   /** After the file was queued: every destination may already have it (a requeue). Returns the summary. */

@@ -1,4 +1,5 @@
 import type { StatementSync } from 'node:sqlite';
+import type { Decision } from '../../../shared/decision.ts';
 import type { Inspection, Predictions } from '../../../shared/inspection.ts';
 import type { FileState } from '../../../shared/status.ts';
 import type { DeliveryCause, DeliveryTable } from './deliveries.ts';
@@ -81,6 +82,93 @@ export function moveFile(
       delivery: 'uploaded',
     });
   }
+}
+
+/** A file as the pipeline inspected it, and what it decided. */
+export interface InspectedFile {
+  id: number;
+  relPath: string;
+  folderId: string;
+  /** The row's state and revision when its inspection started: nothing is written if either moved. */
+  seen: { state: FileState; revision: number };
+  /** Stored with the decision when the file was still `discovered`. */
+  inspection: Inspection;
+  decision: Decision;
+  to: FileState;
+  extra?: FilePatch;
+}
+
+/**
+ * The pipeline's commit of one file: its inspection (when it was in `discovered`) and its decision in
+ * one conditional UPDATE, instead of saveInspection + saveDecision (two UPDATEs, two moves that each
+ * read the row back, the planned deliveries read back and re-parsed). Rows, counters, change log and
+ * deliveries end up as with those two calls: `discovered → inspected` and `inspected → to` are both
+ * logged. Returns false, having written nothing, when the row is no longer as it was inspected.
+ * Measured on the 2-core VM, 20,000 files decided back to back (intake, decide, store, indexing):
+ * 101 → 56 µs of main-thread CPU per file; live intake's main thread 192–211 → 134–168 µs per file.
+ */
+export function storeInspected(host: FileWriteHost, file: InspectedFile): boolean {
+  const { id, seen, decision, to } = file;
+  const steps: FileState[] = seen.state === 'discovered' ? ['inspected', to] : [to];
+  let from = seen.state;
+  for (const step of steps) {
+    if (!canTransition(from, step) || from === step) {
+      throw new Error(`Illegal state change for ${file.relPath}: ${from} → ${step}`);
+    }
+    from = step;
+  }
+  const patch: FilePatch = { reason: decision.reason, objectKey: decision.objectKey ?? null, ...file.extra };
+  const now = host.now();
+  const sets = ['decision = ?', 'rule = ?', 'priority = ?', 'state = ?', 'state_changed_at = ?'];
+  const values: (string | number | null)[] = [
+    JSON.stringify(decision),
+    decision.rule,
+    decision.priority,
+    to,
+    now,
+  ];
+  if (seen.state === 'discovered') {
+    sets.push('sha256 = ?', 'content_type = ?', 'inspection = ?');
+    values.push(file.inspection.sha256, file.inspection.contentType, JSON.stringify(file.inspection));
+  }
+  for (const [key, column, convert] of PATCH_COLUMNS) {
+    if (key in patch) {
+      sets.push(`${column} = ?`);
+      values.push(convert(patch[key]));
+    }
+  }
+  const written = host
+    .sql(`UPDATE files SET ${sets.join(', ')} WHERE id = ? AND state = ? AND revision = ?`)
+    .run(...values, id, seen.state, seen.revision);
+  if (Number(written.changes) === 0) return false;
+  const about = { fileId: id, relPath: file.relPath, folderId: file.folderId };
+  if (seen.state === 'discovered') {
+    host.record({ ...about, kind: 'state', from: 'discovered', to: 'inspected', detail: undefined });
+    host.deliveries.followFile(id, 'discovered', 'inspected', {});
+  }
+  host.record({
+    ...about,
+    kind: 'state',
+    from: 'inspected',
+    to,
+    detail: patch.reason ?? patch.lastError ?? undefined,
+  });
+  if (to !== 'queued') {
+    host.deliveries.followFile(id, 'inspected', to, patch);
+    return true;
+  }
+  const key = patch.objectKey ?? undefined;
+  // Requeued, but every destination already has it: it is uploaded after all (as moveFile does).
+  if (
+    !host.deliveries.planDecided(id, decision, decision.priority, key) &&
+    host.deliveries.summaryOf(id) === 'uploaded'
+  ) {
+    moveFile(host, id, 'uploaded', {}, 'every destination already has it', {
+      destination: '(all)',
+      delivery: 'uploaded',
+    });
+  }
+  return true;
 }
 
 /** Adds a complete file, or notices that a known one changed (it then goes back to `discovered`). */
