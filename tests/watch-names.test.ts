@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, test } from 'vitest';
 import { classifyName, finalNameForTemp, finalNamesForTemp } from '../main/engine/watch/index.ts';
+import { toRelPosix } from '../main/engine/watch/names.ts';
 import { folderAt } from './support/fs-helpers.ts';
 
 describe('classifyName', () => {
@@ -65,5 +67,30 @@ describe('finalNameForTemp', () => {
   test('gives nothing for a name that is not temp', () => {
     assert.equal(finalNameForTemp(folder, 'x.jpg'), undefined);
     assert.equal(finalNameForTemp(folderAt('/data/cam', { ignoreDotfiles: false }), '.x.jpg'), undefined);
+  });
+});
+
+describe('toRelPosix', () => {
+  test('agrees with path.relative for paths inside, outside, unnormalized and at the root', () => {
+    const roots = ['/data/cam', '/data/cam/', '/', '/data/./cam', 'rel/cam'];
+    const paths = [
+      '/data/cam/a.jpg',
+      '/data/cam/sub/b.jpg',
+      '/data/cam/.hidden/c.jpg',
+      '/data/cam/..hidden',
+      '/data/cam',
+      '/data/camera/a.jpg',
+      '/data/cam/../other/a.jpg',
+      '/data/cam/./a.jpg',
+      '/data/cam//a.jpg',
+      '/data/cam/sub/',
+      '/data/cam/sub/..',
+      '/data/cam/sub/.',
+      'rel/cam/a.jpg',
+      '/elsewhere/a.jpg',
+    ];
+    for (const root of roots) {
+      for (const p of paths) assert.equal(toRelPosix(root, p), path.relative(root, p), `${root} ${p}`);
+    }
   });
 });

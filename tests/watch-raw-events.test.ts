@@ -1,12 +1,12 @@
 /**
- * The watcher's raw-event path: a file that appears under its final name is offered from chokidar's
- * raw (native) event, without waiting for chokidar's own, serialized `add`. Here chokidar's `add`
- * events are held back (real chokidar, real files; only its emit is intercepted) to show what is
- * handed on without them, that the completeness rules still hold, and that the late `add`s, once
- * released, hand on nothing twice.
+ * The watcher's raw-event path: a file that appears under its final name is taken from chokidar's
+ * raw (native) event, without waiting for chokidar's own, serialized `add`, and chokidar is told to
+ * leave it alone. Here chokidar's `add` events are held back (real chokidar, real files; only its
+ * emit is intercepted) to show what is handed on without them, that the completeness rules still
+ * hold, and that chokidar itself no longer looks at those files.
  */
 import assert from 'node:assert/strict';
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FSWatcher } from 'chokidar';
 import { afterAll, afterEach, beforeAll, describe, test } from 'vitest';
@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('CaptureWatcher raw-event path', () => {
-  test('rename mode: files renamed in are handed on without chokidar’s add, and its late add adds nothing', async () => {
+  test('rename mode: files renamed in are handed on from raw events; chokidar leaves them alone, yet their changes and removal are reported', async () => {
     const dir = await freshFolder();
     const staging = path.join(tmp.dir, `staging${counter}`);
     await mkdir(staging);
@@ -69,11 +69,36 @@ describe('CaptureWatcher raw-event path', () => {
       assert.ok(rec.files.every((f) => f.via === 'rename'));
       const shot0 = rec.files.find((f) => f.relPath === 'shot0.jpg');
       assert.equal(shot0?.size, 'bytes of shot0.jpg'.length);
-      // chokidar's own adds, whenever they come, find every file already handed on.
-      await waitFor(() => held.length === names.length, "chokidar's adds", 30_000);
-      assert.equal(releaseAdds(), names.length);
+      // chokidar ignores the files taken from raw events: no stat, no tracking, no `add` of its own.
+      await sleep(500);
+      assert.equal(held.length, 0, 'chokidar looked at files the watcher had taken over');
+      releaseAdds();
+      assert.equal(rec.files.length, names.length, 'a file was handed on twice');
+
+      // Rewritten in place: handed on again with its new size.
+      await writeFile(path.join(dir, 'shot1.jpg'), 'rewritten, and longer than before');
+      await waitFor(
+        () =>
+          rec.files.find(
+            (f) => f.relPath === 'shot1.jpg' && f.size === 'rewritten, and longer than before'.length,
+          ),
+        'shot1.jpg rewritten',
+        20_000,
+      );
+      // Removed, or renamed away: reported once.
+      await unlink(path.join(dir, 'shot2.jpg'));
+      await rename(path.join(dir, 'shot3.jpg'), path.join(staging, 'away.jpg'));
+      await waitFor(() => rec.removed.length >= 2, 'two removals', 20_000);
       await sleep(300);
-      assert.equal(rec.files.length, names.length, 'a late add was handed on again');
+      assert.deepEqual(rec.removed.map((r) => r.relPath).sort(), ['shot2.jpg', 'shot3.jpg']);
+      // A folder that takes a removed file's name is still watched (chokidar's again).
+      await mkdir(path.join(dir, 'shot2.jpg'));
+      await writeFile(path.join(dir, 'shot2.jpg', 'inner.jpg'), 'inside the new folder');
+      await waitFor(
+        () => rec.files.find((f) => f.relPath === 'shot2.jpg/inner.jpg'),
+        'a file in a folder created where a removed file was',
+        20_000,
+      );
     });
   });
 

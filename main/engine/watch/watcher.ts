@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { stat as fsStat, type Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import type { ResolvedFolder } from '../config/types.ts';
 import { FolderCompletion } from './completion.ts';
 import { classifyName, isIgnoredDir, isTempBaseName, toRelPosix } from './names.ts';
+import { OwnedFiles } from './owned.ts';
 import { describeFsError, type FolderRef } from './problems.ts';
 import type { CaptureWatcherEvents, WatchProblem } from './types.ts';
 
@@ -21,8 +22,6 @@ const DEFAULT_RETRY_MS = 5_000;
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Distinct problems remembered per folder so a flood (one per subdirectory) is reported once each. */
 const MAX_REPORTED = 1_000;
-/** Stats of files named by raw events, per folder, at once (see #offerRaw). */
-const RAW_STATS_IN_FLIGHT = 32;
 
 interface FolderState {
   folder: ResolvedFolder;
@@ -32,9 +31,8 @@ interface FolderState {
   retryTimer: NodeJS.Timeout | undefined;
   hadProblem: boolean;
   reported: Set<string>;
-  /** Final names seen in raw `rename` events, not yet stat'ed (see #offerRaw). */
-  rawOffers: Set<string>;
-  rawInFlight: number;
+  /** Files taken from raw events, which chokidar leaves alone (see #onRawName). */
+  owned: OwnedFiles;
 }
 
 /**
@@ -93,8 +91,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
       retryTimer: undefined,
       hadProblem: false,
       reported: new Set(),
-      rawOffers: new Set(),
-      rawInFlight: 0,
+      owned: new OwnedFiles(this.#now),
     };
     return state;
   }
@@ -127,7 +124,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
 
   async #close(state: FolderState): Promise<void> {
     clearTimeout(state.retryTimer);
-    state.rawOffers.clear();
+    state.owned.clear();
     state.completion.close();
     const watcher = state.chokidar;
     state.chokidar = undefined;
@@ -192,7 +189,7 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
       return;
     }
     // Watch the real path: chokidar does not descend into a root that is itself a symlink.
-    const watcher = watch(checked.realRoot, this.#chokidarOptions(state.folder, checked.realRoot));
+    const watcher = watch(checked.realRoot, this.#chokidarOptions(state, checked.realRoot));
     state.chokidar = watcher;
     this.#wire(state, watcher, checked.realRoot);
     await this.#whenReady(state, watcher);
@@ -222,12 +219,13 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     }
   }
 
-  #chokidarOptions(folder: ResolvedFolder, realRoot: string): ChokidarOptions {
+  #chokidarOptions(state: FolderState, realRoot: string): ChokidarOptions {
+    const { folder } = state;
     const options: ChokidarOptions = {
       ignoreInitial: true,
       // Linked folders could lead outside the capture folder or loop; linked files are still seen.
       followSymlinks: false,
-      ignored: (absPath: string, stats?: Stats) => this.#chokidarIgnores(folder, realRoot, absPath, stats),
+      ignored: (absPath: string, stats?: Stats) => this.#chokidarIgnores(state, realRoot, absPath, stats),
     };
     if (!folder.recursive) options.depth = 0;
     if (folder.polling) {
@@ -242,20 +240,23 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
    * With native events, temp names are ignored by chokidar: their raw events (wired below) are enough
    * to reveal a rename into place, and chokidar answers a temp name that is already renamed away by
    * re-reading the whole directory — in a busy folder of many files that turns every capture into a
-   * full rescan. Polling has no raw events, so there temp names stay visible.
+   * full rescan. Polling has no raw events, so there temp names stay visible. Files the watcher took
+   * from raw events are left alone too (#onRawName).
    */
-  #chokidarIgnores(folder: ResolvedFolder, realRoot: string, absPath: string, stats?: Stats): boolean {
+  #chokidarIgnores(state: FolderState, realRoot: string, absPath: string, stats?: Stats): boolean {
+    const { folder } = state;
     const rel = toRelPosix(realRoot, absPath);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
     if (stats?.isDirectory()) return isIgnoredDir(folder, rel);
     const kind = classifyName(folder, rel);
-    return kind === 'ignored' || (kind === 'temp' && !folder.polling);
+    if (kind === 'ignored' || (kind === 'temp' && !folder.polling)) return true;
+    return kind === 'candidate' && !folder.polling && state.owned.claims(rel);
   }
 
   #wire(state: FolderState, watcher: FSWatcher, realRoot: string): void {
     const root = state.ref.root;
     // Events carry real paths; hand on paths under the configured root, as scans do.
-    const configured = (realPath: string): string => path.join(root, path.relative(realRoot, realPath));
+    const configured = (realPath: string): string => underRoot(root, toRelPosix(realRoot, realPath));
     watcher.on('add', (absPath, stats) => this.#onEntry(state, configured(absPath), 'add', stats));
     watcher.on('change', (absPath) => this.#onEntry(state, configured(absPath), 'change'));
     watcher.on('unlink', (absPath) => this.#onUnlink(state, configured(absPath)));
@@ -272,48 +273,59 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
       if (rel.startsWith('..') || path.isAbsolute(rel)) return;
       // A temp name is reported the moment it is renamed away, which can be before the final name's
       // `add`; using it makes rename detection independent of event order.
-      if (isTempBaseName(state.folder, name)) state.completion.noteTemp(path.join(configured(dir), name));
-      // A name appeared (or went): offer it now rather than wait for chokidar's `add`.
-      else if (event === 'rename' && !state.folder.polling)
-        this.#offerRaw(state, path.join(configured(dir), name));
+      const absPath = underRoot(root, rel === '' ? name : `${rel}/${name}`);
+      if (isTempBaseName(state.folder, name)) state.completion.noteTemp(absPath);
+      // A name appeared, changed or went: look at it now rather than wait for chokidar.
+      else if ((event === 'rename' || event === 'change') && !state.folder.polling)
+        this.#onRawName(state, absPath, event);
     });
   }
 
   /**
    * chokidar handles the events of one watched folder one at a time, each waiting on an lstat (two for
-   * a new file), which held a folder to ~2,500–2,900 new files/s here. A native `rename` naming a
-   * final (non-temp) file is offered to the completeness check at once instead: one stat of our own,
-   * then the same rules as for chokidar's `add` with its stats (completion.ts). chokidar's `add`
-   * still follows and is dropped cheaply when it shows the file as already handed on; the
-   * reconciliation scan stays the safety net for anything neither saw. At most RAW_STATS_IN_FLIGHT
-   * stats per folder run at once: thousands finishing in one event-loop turn kept the loop from
-   * reading inotify for over a second (and the kernel drops events once its queue is full).
+   * a new file), which held a folder to ~2,500–2,900 new files/s here. So a native event naming a
+   * final (non-temp) name is handled here at once, with one lstat of our own: a non-empty regular
+   * file is taken over (OwnedFiles) and goes to the completeness check with its stats (the same rules
+   * as for chokidar's `add`); chokidar is told to ignore it from then on, so it neither stats nor
+   * tracks it again. Its later changes and its removal are reported from raw events here. Folders,
+   * links, empty files (their data may still be on the way; chokidar holds those) and names that
+   * cannot be stat'ed stay chokidar's. The reconciliation scan remains the safety net.
+   *
+   * The lstat is synchronous: ~2 µs of main-thread CPU for a just-written entry (it is in the kernel's
+   * caches), where 20,000 async stats kept a callback, a request and a pump per file. Raw events exist
+   * only for local folders; network shares use polling, where chokidar does everything.
+   * Measured on the 2-core VM, the watcher alone with 20,000 files renamed into one folder by another
+   * process (three runs each): main-thread CPU 57–59 → 15 µs per file, heap kept 23–25 → 9 MB,
+   * 30,000–32,000 → 40,000–45,000 files/s handed on.
    */
-  #offerRaw(state: FolderState, absPath: string): void {
+  #onRawName(state: FolderState, absPath: string, event: 'rename' | 'change'): void {
     if (this.#gone(state)) return;
     const rel = toRelPosix(state.ref.root, absPath);
     if (!this.#inScope(state, rel) || classifyName(state.folder, rel) !== 'candidate') return;
-    state.rawOffers.add(absPath);
-    this.#pumpRaw(state);
-  }
-
-  #pumpRaw(state: FolderState): void {
-    while (state.rawInFlight < RAW_STATS_IN_FLIGHT && state.rawOffers.size > 0 && !this.#gone(state)) {
-      const absPath = state.rawOffers.values().next().value as string;
-      state.rawOffers.delete(absPath);
-      state.rawInFlight++;
-      fsStat(absPath, (error, stats) => {
-        state.rawInFlight--;
-        // Gone already (this was its unlink or rename away), a folder, or unreadable: chokidar's own
-        // events and the completeness check report what needs reporting. An empty file is left to
-        // chokidar too: it holds the `add` of an empty file until its data lands (a file created in
-        // place is reported by the same raw event as one renamed in).
-        if (!error && stats.isFile() && stats.size > 0 && !this.#gone(state)) {
-          state.completion.candidate(absPath, 'add', stats);
-        }
-        this.#pumpRaw(state);
-      });
+    let stats: Stats | undefined;
+    try {
+      stats = lstatSync(absPath, { throwIfNoEntry: false });
+    } catch {
+      return; // Unreadable: chokidar and the completeness check report what needs reporting.
     }
+    if (!stats) {
+      // Gone (unlinked or renamed away). Only ours to report if chokidar was not tracking it.
+      if (state.owned.release(rel)) this.#reportRemoved(state, absPath, rel);
+      return;
+    }
+    const ours = state.owned.has(rel);
+    if (!stats.isFile() || (!ours && stats.size === 0)) {
+      // Folders, links and empty files are chokidar's (a removed file's claim must not hide them);
+      // a file of ours replaced by a folder or a link is gone.
+      state.owned.disown(rel);
+      if (ours) this.#reportRemoved(state, absPath, rel);
+      return;
+    }
+    if (!state.owned.take(rel)) return;
+    // The calls chokidar's `add` and `change` make. A file written in place is created empty, so
+    // its first write is usually what takes it over.
+    if (event === 'rename') state.completion.candidate(absPath, 'add', stats);
+    else state.completion.candidate(absPath, 'change');
   }
 
   async #whenReady(state: FolderState, watcher: FSWatcher): Promise<void> {
@@ -358,9 +370,14 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     if (kind === 'temp') {
       state.completion.tempGone(absPath);
     } else if (kind === 'candidate') {
-      state.completion.forget(absPath);
-      this.#emitSafely('removed', { folderId: state.folder.id, absPath, relPath: rel });
+      state.owned.release(rel);
+      this.#reportRemoved(state, absPath, rel);
     }
+  }
+
+  #reportRemoved(state: FolderState, absPath: string, rel: string): void {
+    state.completion.forget(absPath);
+    this.#emitSafely('removed', { folderId: state.folder.id, absPath, relPath: rel });
   }
 
   /** The folder itself went away (deleted, unmounted): report it and wait for it to come back. */
@@ -399,6 +416,13 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
       });
     }
   }
+}
+
+/** root joined with a relative posix path (one that stays inside it), without path.join's work when it can. */
+function underRoot(root: string, rel: string): string {
+  if (rel === '') return root;
+  if (path.sep !== '/' || root.endsWith('/') || rel.startsWith('..')) return path.join(root, rel);
+  return `${root}/${rel}`;
 }
 
 function formatMs(ms: number): string {
