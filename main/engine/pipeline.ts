@@ -6,7 +6,7 @@ import { STATE_FOR_FAILURE } from './inspect/errors.ts';
 import { InspectFailure, type Inspector } from './inspect/index.ts';
 import { LatePredictions } from './late-predictions.ts';
 import type { CaptureQueue } from './queue/queue.ts';
-import type { DiscoveredFile, FileRecord } from './queue/types.ts';
+import type { DiscoveredFile, InspectionTarget } from './queue/types.ts';
 import type { CompiledRules } from './rules/index.ts';
 
 const BATCH = 256;
@@ -22,7 +22,7 @@ interface Seen {
 }
 
 type Outcome =
-  | { id: number; kind: 'inspected'; seen: Seen; record: FileRecord; inspection: Inspection }
+  | { id: number; kind: 'inspected'; seen: Seen; record: InspectionTarget; inspection: Inspection }
   | { id: number; kind: 'failed'; seen: Seen; failure: InspectFailure }
   | { id: number; kind: 'gone' };
 
@@ -249,10 +249,10 @@ export class Pipeline {
   }
 
   private async inspectOne(id: number): Promise<Outcome> {
-    const record = this.queue.get(id);
+    const record = this.queue.inspectionTarget(id);
     if (!record || (record.state !== 'discovered' && record.state !== 'inspected'))
       return { id, kind: 'gone' };
-    const seen: Seen = { state: record.state, revision: record.revision ?? 0 };
+    const seen: Seen = { state: record.state, revision: record.revision };
     if (record.state === 'inspected' && record.inspection) {
       return { id, kind: 'inspected', seen, record, inspection: record.inspection };
     }

@@ -28,6 +28,7 @@ import type {
   DiscoverOutcome,
   FilePatch,
   FileRecord,
+  InspectionTarget,
   ListOptions,
   Page,
   QueueChange,
@@ -250,6 +251,26 @@ export class CaptureQueue extends QueueConnection {
   get(id: number): FileRecord | undefined {
     const row = this.sql('SELECT * FROM files WHERE id = ?').get(id);
     return row ? rowToRecord(row) : undefined;
+  }
+
+  /**
+   * What the pipeline needs of a file it is about to inspect: where it is, its state and revision,
+   * and its inspection if stored. Narrower than get() (no full record to build for every file).
+   */
+  inspectionTarget(id: number): InspectionTarget | undefined {
+    const row = this.sql(
+      'SELECT folder_id, rel_path, abs_path, state, revision, inspection FROM files WHERE id = ?',
+    ).get(id);
+    if (!row) return undefined;
+    return {
+      id,
+      folderId: String(row.folder_id),
+      relPath: String(row.rel_path),
+      absPath: String(row.abs_path),
+      state: row.state as FileState,
+      revision: Number(row.revision ?? 0),
+      inspection: row.inspection == null ? undefined : (JSON.parse(String(row.inspection)) as Inspection),
+    };
   }
 
   getByPath(absPath: string): FileRecord | undefined {

@@ -82,6 +82,14 @@ export interface FilePatch {
   sidecar?: SidecarCopy | null;
 }
 
+/** A file as the pipeline reads it before inspecting it (queue.inspectionTarget). */
+export type InspectionTarget = Pick<
+  FileRecord,
+  'id' | 'folderId' | 'relPath' | 'absPath' | 'state' | 'inspection'
+> & {
+  revision: number;
+};
+
 export interface DiscoveredFile {
   folderId: string;
   relPath: string;
