@@ -45,6 +45,8 @@ const ENGINE_OPTIONS = {
   ...(values.workers === undefined ? {} : { inspectWorkers: Number(values.workers) }),
 };
 const BURST_DIRS = Math.max(1, Number(values['burst-dirs']));
+/** How long after the last file is queued the CPU per file is read (see cpuMeter). */
+const SETTLE_MS = 1_000;
 
 const results: [string, string][] = [];
 const report = (name: string, value: string) => {
@@ -243,7 +245,6 @@ async function indexesCaughtUp(engine: CaptureEngine, started: number): Promise<
  * SETTLE_MS after the last file was queued: work that lags behind the queue (chokidar's own,
  * serialized look at each file did, by seconds in a burst) counts too; an idle engine adds ~nothing.
  */
-const SETTLE_MS = 1_000;
 function cpuMeter() {
   const mainBefore = process.threadCpuUsage();
   const allBefore = process.cpuUsage();
