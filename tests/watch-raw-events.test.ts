@@ -102,6 +102,30 @@ describe('CaptureWatcher raw-event path', () => {
     });
   });
 
+  test('a subfolder moved out as a whole: its files are reported removed, those taken from raw events too', async () => {
+    const dir = await freshFolder();
+    const outside = path.join(tmp.dir, `outside${counter}`);
+    await withWatcher([folderAt(dir, { completion: 'rename' })], async (rec) => {
+      await mkdir(path.join(dir, 'sub'));
+      await writeFile(path.join(dir, 'sub', 'a.jpg'), 'first');
+      await waitFor(() => rec.files.find((f) => f.relPath === 'sub/a.jpg'), 'sub/a.jpg', 20_000);
+      // The subfolder is watched now: this one comes from its raw event.
+      await writeFile(path.join(tmp.dir, `b${counter}.jpg`), 'second');
+      await rename(path.join(tmp.dir, `b${counter}.jpg`), path.join(dir, 'sub', 'b.jpg'));
+      await waitFor(() => rec.files.find((f) => f.relPath === 'sub/b.jpg'), 'sub/b.jpg', 20_000);
+      await rename(path.join(dir, 'sub'), outside);
+      await waitFor(
+        () => ['sub/a.jpg', 'sub/b.jpg'].every((rel) => rec.removed.some((r) => r.relPath === rel)),
+        'both files reported removed',
+        20_000,
+      );
+      assert.equal(
+        rec.removed.find((r) => r.relPath === 'sub/b.jpg')?.absPath,
+        path.join(dir, 'sub', 'b.jpg'),
+      );
+    });
+  });
+
   test('auto mode: a rename from a temp name is complete at once; a file written in place still waits', async () => {
     const dir = await freshFolder();
     await withWatcher([folderAt(dir, { completion: 'auto', stableWindowMs: 10_000 })], async (rec) => {

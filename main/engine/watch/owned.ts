@@ -53,6 +53,20 @@ export class OwnedFiles {
     return true;
   }
 
+  /**
+   * A folder went away as a whole (moved out, or the capture folder itself): the files of ours in it
+   * had no events of their own. Returns them (relative paths), no longer claimed; '' means every file.
+   */
+  releaseUnder(relDir: string): string[] {
+    const prefix = relDir === '' ? '' : `${relDir}/`;
+    const released: string[] = [];
+    for (const rel of this.#live) {
+      if (rel.startsWith(prefix)) released.push(rel);
+    }
+    for (const rel of released) this.#live.delete(rel);
+    return released;
+  }
+
   /** Hands a name back to chokidar at once (something other than a file took it). */
   disown(rel: string): void {
     this.#live.delete(rel);

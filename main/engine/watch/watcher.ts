@@ -261,6 +261,12 @@ export class CaptureWatcher extends EventEmitter<CaptureWatcherEvents> {
     watcher.on('change', (absPath) => this.#onEntry(state, configured(absPath), 'change'));
     watcher.on('unlink', (absPath) => this.#onUnlink(state, configured(absPath)));
     watcher.on('unlinkDir', (absPath) => {
+      // Files taken from raw events are not chokidar's to report when their folder goes as a whole.
+      const relDir = toRelPosix(realRoot, absPath);
+      if (!relDir.startsWith('..') && !path.isAbsolute(relDir) && !this.#gone(state)) {
+        for (const rel of state.owned.releaseUnder(relDir))
+          this.#reportRemoved(state, underRoot(root, rel), rel);
+      }
       if (path.resolve(absPath) === realRoot) void this.#onRootLost(state, watcher);
     });
     watcher.on('error', (error) => this.#report(state, describeFsError(state.ref, error, root, 'watch')));
