@@ -51,20 +51,32 @@ export class SessionStore {
     return () => this.listeners.delete(listener);
   };
 
-  /** Resolves with the first value `check` gives that is not undefined, checked now and on every change. */
-  until<T>(check: () => T | undefined): Promise<T> {
+  /**
+   * Resolves with the first value `check` gives that is not undefined, checked now, on every change,
+   * and every 250 ms (a check may read state kept outside this store: the list, whether a page is
+   * loading). After `giveUpMs` it resolves with `onTimeout`, so one action that can never run does
+   * not hold up every key pressed after it.
+   */
+  until<T>(check: () => T | undefined, giveUpMs = 15_000, onTimeout?: T): Promise<T | undefined> {
     return new Promise((resolve) => {
       const now = check();
       if (now !== undefined) {
         resolve(now);
         return;
       }
-      const off = this.subscribe(() => {
-        const value = check();
-        if (value === undefined) return;
+      const finish = (value: T | undefined) => {
         off();
+        clearInterval(poll);
+        clearTimeout(giveUp);
         resolve(value);
-      });
+      };
+      const look = () => {
+        const value = check();
+        if (value !== undefined) finish(value);
+      };
+      const off = this.subscribe(look);
+      const poll = setInterval(look, 250);
+      const giveUp = setTimeout(() => finish(onTimeout), giveUpMs);
     });
   }
 }

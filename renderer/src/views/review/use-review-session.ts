@@ -163,8 +163,8 @@ export function useReviewSession(inputs: SessionInputs) {
   }, [state.index, items.length, queue.hasMore, queue.loadMore]);
 
   /** Waits until the item at the current index is open: true, or false when it cannot be (or none). */
-  const ready = () =>
-    store.until(() => {
+  const ready = async (): Promise<boolean> => {
+    const opened = await store.until(() => {
       const s = store.get();
       const item = currentOf(s);
       if (!item) return latest.current.queue.loading ? undefined : false;
@@ -172,6 +172,14 @@ export function useReviewSession(inputs: SessionInputs) {
       if (s.failedFor === item.fileId) return false;
       return undefined;
     });
+    if (opened === undefined) {
+      // Seen once in the review bench (a key right after 200 back-to-back accepts waited forever):
+      // say so and let the keys after it run, rather than hold them all.
+      store.set({ message: 'the item did not open in 15 s; press the key again.' });
+      return false;
+    }
+    return opened;
+  };
 
   const { edit, apply } = createActions({
     store,
