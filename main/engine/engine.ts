@@ -345,6 +345,11 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.transferParts?.setBandwidth(spec, destination);
   }
 
+  /** Limits set at run time (UI, `edge-capture bandwidth`) and in force now: '' the site's, else by destination. */
+  liveBandwidth(): ReadonlyMap<string, string> {
+    return this.transferParts?.liveBandwidth() ?? new Map();
+  }
+
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.reconciler?.stop();

@@ -155,6 +155,11 @@ export class Transfer {
     this.fanOut?.setOperatorPause(paused);
   }
 
+  /** Limits set at run time and in force now ('' the site's, else by destination). */
+  liveBandwidth(): ReadonlyMap<string, string> {
+    return this.bandwidthOverrides;
+  }
+
   /** A limit set at run time; it lasts until restart, or until the config's own limit for it changes. */
   setBandwidth(spec: string, destination?: string): void {
     if (!this.fanOut) return;

@@ -124,7 +124,6 @@ export class EngineHost {
             send: (destinations) => this.broadcast('connectivity', { destinations }),
           })
         : undefined,
-      liveBandwidth: new Map(),
       broadcast: (name, payload) => this.broadcast(name, payload),
     };
     const { destinationStatuses } = engine;

@@ -49,6 +49,8 @@ export interface HostedEngine {
   uploadsPaused?(): OperatorPause | undefined;
   /** Changes the site's bandwidth limit, or one destination's, at run time. */
   setBandwidth?(spec: string, destination?: string): void;
+  /** Limits set at run time and in force now: '' the site's, else by destination. */
+  liveBandwidth?(): ReadonlyMap<string, string>;
   on(event: 'change', listener: (changes: QueueChange[]) => void): unknown;
   off(event: 'change', listener: (changes: QueueChange[]) => void): unknown;
 }

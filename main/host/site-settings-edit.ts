@@ -251,11 +251,6 @@ async function save(
     }
   }
   site.adopt(config);
-  // A limit set live from the UI gives way to one the file now changes (the engine does the same).
-  for (const name of diff.bandwidth.keys()) host.liveBandwidth.delete(name);
-  for (const name of host.liveBandwidth.keys()) {
-    if (name !== '' && !config.destinations.some((d) => d.name === name)) host.liveBandwidth.delete(name);
-  }
   const words = changes.map((c) => c.words);
   engine.queue.note(
     'settings-changed',

@@ -11,9 +11,6 @@ import { DEMO_SOURCE, revisionOf } from '../site-control.ts';
 import { storedKeyFacts } from './credentials.ts';
 import { type HandlerMap, type HostContext, RequestFailed, siteOf } from './types.ts';
 
-/** The key the site's own limit is remembered under in `liveBandwidth`. */
-const SITE = '';
-
 /** The site file as it is now, read as data (the saved settings, which may differ from the running ones). */
 async function fileRaw(host: HostContext): Promise<EngineConfig> {
   const site = siteOf(host);
@@ -91,7 +88,7 @@ export const settingsHandlers: HandlerMap<
       configFile: site.file,
       readOnlyReason: readOnlyReason(host),
       statuses: statusesOf(engine),
-      liveBandwidth: host.liveBandwidth,
+      liveBandwidth: engine.liveBandwidth?.() ?? new Map(),
       storedKeys: await storedKeyFacts(site),
     });
     // The revision of the file as read here: settings.update refuses a save over a newer one.
@@ -131,7 +128,6 @@ export const settingsHandlers: HandlerMap<
     } catch (error) {
       return refused(`Not applied: ${(error as Error).message}.`);
     }
-    host.liveBandwidth.set(name ?? SITE, spec);
     const whose = name === undefined ? "The site's limit" : `The limit of destination "${name}"`;
     engine.queue.note(
       'upload',

@@ -17,8 +17,6 @@ export interface HostContext {
   throughput: ThroughputSeries;
   /** Each destination's link and counts; absent when the engine has no uploaders (a bare queue). */
   links: LinkFeed | undefined;
-  /** Bandwidth limits set from the UI since the engine started: '' for the site's, else by destination. */
-  liveBandwidth: Map<string, string>;
   broadcast<N extends EventName>(name: N, payload: EventPayload<N>): void;
 }
 
