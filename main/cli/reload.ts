@@ -22,7 +22,7 @@ export const RELOAD_NOTES = { applied: 'settings-reloaded', refused: 'settings-r
 export interface ReloadTarget {
   readonly engine: CaptureEngine;
   /** Applies the new config (through the engine host when one serves UIs, so they follow). */
-  apply(next: ResolvedConfig): Promise<void>;
+  apply(next: ResolvedConfig): Promise<string | undefined>;
 }
 
 export async function reloadSiteFile(target: ReloadTarget, logger: Logger): Promise<ReloadOutcome> {
@@ -47,9 +47,9 @@ export async function reloadSiteFile(target: ReloadTarget, logger: Logger): Prom
       `${first ? `${first.path || 'the file'}: ${first.message}${first.hint ? ` ${first.hint}` : ''}` : error.message}${more}; the engine keeps its settings`,
     );
   }
-  const before = engine.queue.lastSeq();
+  let applied: string | undefined;
   try {
-    await target.apply(next);
+    applied = await target.apply(next);
   } catch (error) {
     const why =
       error instanceof RestartRequired
@@ -57,17 +57,7 @@ export async function reloadSiteFile(target: ReloadTarget, logger: Logger): Prom
         : `the engine could not apply it: ${(error as Error).message}`;
     return refuse(`${why}; the engine keeps its settings`);
   }
-  // The engine notes what it rebuilt ("settings-applied"); nothing noted means nothing changed.
-  const applied = engine.queue
-    .select(
-      "SELECT detail FROM events WHERE seq > ? AND kind = 'settings-applied' ORDER BY seq DESC LIMIT 1",
-      before,
-    )
-    .at(0)?.['detail'];
-  const words =
-    typeof applied === 'string'
-      ? `applied without a restart: ${applied.replace(/^applied without a restart: /, '')}`
-      : 'nothing the engine uses changed';
+  const words = applied ? `applied without a restart: ${applied}` : 'nothing the engine uses changed';
   engine.queue.note(RELOAD_NOTES.applied, `site file reloaded, ${words}`);
   logger.log('info', `site file reloaded, ${words}`, { config: file });
   return { ok: true, words };

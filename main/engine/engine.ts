@@ -200,13 +200,13 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
    * state. Refused with RestartRequired (nothing changed) for settings only a restart can change.
    * If a step fails, the engine goes back to the config it had and the error is thrown.
    */
-  reconfigure(next: ResolvedConfig): Promise<void> {
+  reconfigure(next: ResolvedConfig): Promise<string | undefined> {
     const run = this.reconfiguring.then(async () => {
       const before = this.current;
       const diff = diffConfigs(before, next);
       if (diff.restartOnly.length > 0) throw new RestartRequired(diff.restartOnly);
       try {
-        await applyConfig(this.live(), before, next);
+        return await applyConfig(this.live(), before, next);
       } catch (error) {
         await applyConfig(this.live(), next, before).catch((again) =>
           this.recordUnexpected('going back to the previous config', again),

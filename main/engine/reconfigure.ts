@@ -173,22 +173,27 @@ export interface LiveParts {
   changed(what: string): void;
 }
 
-/** Moves a running engine from `before` to `after`, part by part; only what changed is touched. */
+/**
+ * Moves a running engine from `before` to `after`, part by part; only what changed is touched.
+ * Resolves with what was rebuilt, in words, or undefined when nothing the engine uses changed.
+ */
 export async function applyConfig(
   parts: LiveParts,
   before: ResolvedConfig,
   after: ResolvedConfig,
-): Promise<void> {
+): Promise<string | undefined> {
   const diff = diffConfigs(before, after);
   parts.setConfig(after);
-  if (diff.none || !parts.started) return;
+  if (diff.none || !parts.started) return undefined;
   if (diff.rules) parts.rules(after);
   const { added, removed, changed } = diff.folders;
   if (added.length + removed.length + changed.length > 0) await parts.folders(after, diff.folders);
   if (diff.reconcileInterval) parts.reconcileInterval(after.reconcileIntervalMs);
   if (diff.retention || diff.transfer || diff.bandwidth.size > 0) await parts.transfer(after, diff);
   if (diff.review) await parts.review(after);
-  parts.changed(partsWords(diff));
+  const words = partsWords(diff);
+  parts.changed(words);
+  return words;
 }
 
 /** What a diff rebuilt, for the activity log: "rules recompiled; folder cam2 watched; uploaders restarted". */

@@ -227,18 +227,19 @@ export class EngineHost {
    * A new config from outside the UI (the site file re-read on SIGHUP): applied in turn with UI saves,
    * adopted as the site's, and every open UI told to reload its views.
    */
-  async applyConfig(next: ResolvedConfig): Promise<void> {
+  async applyConfig(next: ResolvedConfig): Promise<string | undefined> {
     const site = this.context.site;
     const apply = async () => {
       if (!this.engine.reconfigure) throw new Error('this engine cannot apply settings live');
-      await this.engine.reconfigure(next);
+      const words = await this.engine.reconfigure(next);
       site?.adopt(next);
       this.broadcast('config.reloaded', {
         at: Date.now(),
         warnings: next.warnings.map((w) => `${w.path}: ${w.message}`),
       });
+      return words;
     };
-    await (site ? site.exclusive(apply) : apply());
+    return site ? site.exclusive(apply) : apply();
   }
 
   get sessionCount(): number {

@@ -38,7 +38,7 @@ export interface HostedEngine {
    * Applies a new config without a restart (CaptureEngine.reconfigure); throws, with the engine back
    * on its old config, when it cannot.
    */
-  reconfigure?(next: ResolvedConfig): Promise<void>;
+  reconfigure?(next: ResolvedConfig): Promise<string | undefined>;
   /** Swaps the rules deciding new files (CaptureEngine.applyRules). */
   applyRules?(rules: CompiledRules): void;
   /** Every destination's link, limits and counts (CaptureEngine.destinationStatuses). */

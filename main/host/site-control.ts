@@ -29,7 +29,7 @@ export interface RulesEngine {
   readonly config: ResolvedConfig;
   applyRules(rules: CompiledRules): void;
   /** Applies a whole config live (CaptureEngine.reconfigure): used when saved rules change retention. */
-  reconfigure?(next: ResolvedConfig): Promise<void>;
+  reconfigure?(next: ResolvedConfig): Promise<unknown>;
 }
 
 /** The label resolveConfig gets for the built-in demo (see `edge-capture demo`). */

@@ -33,7 +33,7 @@ export async function runEngine(
     onStarted?: (engine: CaptureEngine) => Promise<void>;
     onStop?: () => Promise<void>;
     /** How a re-read site file is applied (serve: through its engine host); default the engine itself. */
-    applyConfig?: (next: ResolvedConfig) => Promise<void>;
+    applyConfig?: (next: ResolvedConfig) => Promise<string | undefined>;
   },
 ): Promise<number> {
   // Listen for stop signals before starting, so a SIGTERM during start-up still stops cleanly.
