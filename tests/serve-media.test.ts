@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -12,35 +11,7 @@ import { EngineHost } from '../main/host/engine-host.ts';
 import { type RunningServer, startServer } from '../main/serve/server.ts';
 import { imagePath, thumbnailPath } from '../shared/contract/media.ts';
 import { type MediaSite, mediaSite, simulatedFrames } from './support/media-fixture.ts';
-
-interface Answer {
-  status: number;
-  body: Buffer;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A raw HTTP request: fetch() would normalise the path and refuse a foreign Host header. */
-function get(
-  port: number,
-  path: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method, headers: { host: `127.0.0.1:${port}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { rawRequest as get } from './support/raw-http.ts';
 
 describe('browser mode: /media pictures', () => {
   let media: MediaSite;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -10,30 +9,12 @@ import { EngineHost } from '../main/host/engine-host.ts';
 import { loadOrCreateToken } from '../main/serve/access.ts';
 import { CONTRACT_PATH, type RunningServer, startServer } from '../main/serve/server.ts';
 import { CONTRACT_VERSION, MAX_MESSAGE_CHARS } from '../shared/contract/index.ts';
+import { rawRequest } from './support/raw-http.ts';
 
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A raw HTTP request: fetch() will not send a foreign Host header or an unnormalised path. */
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...headers } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+/** The raw answer with its body as text (fetch() will not send a foreign Host header or an unnormalised path). */
+async function get(port: number, path: string, headers: Record<string, string> = {}) {
+  const answer = await rawRequest(port, path, headers);
+  return { ...answer, body: answer.body.toString('utf8') };
 }
 
 type Opened = { ws: WebSocket; messages: Record<string, unknown>[] };

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { symlink, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, test } from 'vitest';
 import { type MediaResult, parseCsv, TEXT_PREVIEW_BYTES } from '../main/engine/thumbnails/index.ts';
@@ -15,6 +14,7 @@ import { EngineHost } from '../main/host/engine-host.ts';
 import { type RunningServer, startServer } from '../main/serve/server.ts';
 import { type TextPreviewAnswer, textPath } from '../shared/contract/media.ts';
 import { type MediaSite, mediaSite, simulatedFrames } from './support/media-fixture.ts';
+import { rawRequest as get } from './support/raw-http.ts';
 
 const sites: MediaSite[] = [];
 afterEach(async () => {
@@ -152,30 +152,6 @@ describe('text previews (engine side)', () => {
     refusal(await media.library.image(swapped), 'not_an_image', /not a picture/);
   });
 });
-
-interface Answer {
-  status: number;
-  body: Buffer;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A raw HTTP request: fetch() would normalise the path and refuse a foreign Host header. */
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('browser mode: GET /media/text/:fileId', () => {
   let media: MediaSite;
