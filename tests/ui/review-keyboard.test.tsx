@@ -84,6 +84,7 @@ describe('ReviewView keyboard (real host, slow link)', () => {
       await expect
         .poll(async () => (await client.request('corrections.forFile', { fileId })).corrections.length, {
           timeout: 20_000,
+          message: `corrections of item ${at + 1} (${keysFor(at)})`,
         })
         .toBe(1);
       const [correction] = (await client.request('corrections.forFile', { fileId })).corrections;

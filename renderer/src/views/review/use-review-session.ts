@@ -49,21 +49,22 @@ export function useReviewSession(inputs: SessionInputs) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs because the list changed
   useLayoutEffect(() => store.set({}), [items, store]);
 
-  // The list fetched again (a reconnect) may be in another order: stay on the item being looked at.
-  const currentId = useRef<number>(undefined);
-  const anchoredItems = useRef<readonly ReviewSummary[]>(undefined);
+  // The list fetched again (a reconnect) or patched may be in another order: stay on the item being
+  // looked at. The store's index always means a place in the list the actions last saw (the one
+  // rendered before this change), even when it moved in the same render as the list changed: reading
+  // it against the item open before the move sent a reviewer back to the item just accepted, and
+  // the next key corrected it twice (seen once in six runs of tests/ui/review-keyboard.test.tsx).
+  const listSeen = useRef<readonly ReviewSummary[]>(items);
   useLayoutEffect(() => {
-    const id = currentId.current;
-    if (anchoredItems.current !== items) {
-      anchoredItems.current = items;
-      const at = id === undefined ? -1 : items.findIndex((i) => i.fileId === id);
-      if (at >= 0 && at !== state.index) {
-        store.set({ index: at });
-        return;
-      }
-    }
-    currentId.current = items[state.index]?.fileId;
-  }, [items, state.index, store]);
+    const before = listSeen.current;
+    listSeen.current = items;
+    if (before === items) return;
+    const index = store.get().index;
+    const id = before[index]?.fileId;
+    if (id === undefined || items[index]?.fileId === id) return;
+    const at = items.findIndex((i) => i.fileId === id);
+    if (at >= 0) store.set({ index: at });
+  }, [items, store]);
 
   // A new list (first load, a reload, other filters) opens at the first item this reviewer has not decided.
   const positioned = useRef<string>(undefined);
