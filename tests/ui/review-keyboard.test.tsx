@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { commands, userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import { type ConnectTransport, EngineClient } from '../../renderer/src/contract/client.ts';
@@ -29,7 +29,8 @@ describe('ReviewView keyboard (real host, slow link)', () => {
   let client: EngineClient;
   let ids: number[];
 
-  beforeAll(async () => {
+  // A fresh engine and outbox for each run, so a retry starts from nothing corrected.
+  beforeEach(async () => {
     await new Promise((resolve) => {
       const gone = indexedDB.deleteDatabase('edge-capture-review');
       gone.onsuccess = gone.onerror = gone.onblocked = resolve;
@@ -40,7 +41,7 @@ describe('ReviewView keyboard (real host, slow link)', () => {
     client = new EngineClient(slow(webSocketTransport(url), LATENCY_MS), 'ui-review-test');
     client.start();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     client.stop();
     await commands.stopEngine();
   });
