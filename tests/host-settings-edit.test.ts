@@ -157,6 +157,48 @@ defaultAction: { action: skip, reason: nothing matched }
     );
   });
 
+  test('(a2) the wait after a failed upload: a nested map written where there was none, the engine retries on it', async () => {
+    const before = await settings();
+    assert.match(
+      factOf(before.upload, 'Wait after a failure') ?? '',
+      /^1(\.0)? s, doubling up to 5(\.0)? min$/,
+    );
+    const saved = await update([
+      { path: '/upload/backoff/initial', value: '2s' },
+      { path: '/upload/backoff/max', value: '10m' },
+    ]);
+    assert.equal(saved.applied, true, JSON.stringify(saved));
+    const words = saved.changes.map((c) => c.words);
+    assert.ok(
+      words.some((w) => /^First wait after a failure: 1(\.0)? s → 2(\.0)? s$/.test(w)),
+      JSON.stringify(words),
+    );
+    assert.ok(
+      words.some((w) => /^Longest wait between attempts: 5(\.0)? min → 10(\.0)? min$/.test(w)),
+      JSON.stringify(words),
+    );
+    assert.deepEqual(engine.config.upload.backoff, { initialMs: 2000, maxMs: 600_000 });
+    assert.match(
+      await readFile(site.configPath, 'utf8'),
+      /\n {2}backoff:\n {4}initial: "?2s"?\n {4}max: "?10m"?\n/,
+    );
+    assert.match(
+      factOf((await settings()).upload, 'Wait after a failure') ?? '',
+      /^2(\.0)? s, doubling up to 10(\.0)? min$/,
+    );
+    // Longer first wait than longest: refused under the field, file and engine as they were.
+    const refused = await client.ok<Saved>('settings.update', {
+      edits: [{ path: '/upload/backoff/initial', value: '20m' }],
+      revision: (await settings()).revision,
+    });
+    assert.equal(refused.saved, false);
+    assert.ok(
+      refused.issues.some((i) => i.path.startsWith('/upload/backoff')),
+      JSON.stringify(refused.issues),
+    );
+    assert.equal(engine.config.upload.backoff.initialMs, 2000);
+  });
+
   test('(b) a capture folder added: its files (and those already there) upload; removed: queued ones go on, new ones are not seen', async () => {
     const cam2 = join(site.root, 'cam2');
     await mkdir(cam2);

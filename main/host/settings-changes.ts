@@ -155,7 +155,8 @@ function uploadChanges(before: ResolvedConfig, after: ResolvedConfig): SettingCh
   field(out, 'upload', 'Multipart from', a.multipartThreshold, b.multipartThreshold, bytes);
   field(out, 'upload', 'Part size', a.partSize, b.partSize, bytes);
   field(out, 'upload', 'Attempts before quarantine', a.maxAttempts, b.maxAttempts);
-  if (!same(a.backoff, b.backoff)) out.push({ section: 'upload', words: 'Wait between attempts changed' });
+  field(out, 'upload', 'First wait after a failure', a.backoff.initialMs, b.backoff.initialMs, duration);
+  field(out, 'upload', 'Longest wait between attempts', a.backoff.maxMs, b.backoff.maxMs, duration);
   field(out, 'upload', 'Upload order', a.order, b.order, (v) =>
     v === 'newest' ? 'newest first' : 'oldest first',
   );

@@ -285,6 +285,11 @@ export function siteSettings(options: {
       fact('Multipart from', formatBytes(upload.multipartThreshold), '/upload/multipartThreshold'),
       fact('Part size', formatBytes(upload.partSize), '/upload/partSize'),
       fact('Attempts before quarantine', String(upload.maxAttempts), '/upload/maxAttempts'),
+      fact(
+        'Wait after a failure',
+        `${formatDuration(upload.backoff.initialMs)}, doubling up to ${formatDuration(upload.backoff.maxMs)}`,
+        '/upload/backoff',
+      ),
       fact('Upload order', upload.order === 'newest' ? 'newest first' : 'oldest first', '/upload/order'),
       fact(
         'Offline check every',

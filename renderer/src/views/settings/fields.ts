@@ -36,6 +36,21 @@ export const UPLOAD_FIELDS: readonly FieldSpec[] = [
     hint: 'Failures that are not network trouble.',
   },
   {
+    key: 'backoff/initial',
+    label: 'First wait after a failure',
+    kind: 'duration',
+    unit: DURATION,
+    placeholder: '1s',
+    hint: 'Each further failure doubles the wait (randomised, so sites do not retry in step).',
+  },
+  {
+    key: 'backoff/max',
+    label: 'Longest wait between attempts',
+    kind: 'duration',
+    unit: DURATION,
+    placeholder: '5m',
+  },
+  {
     key: 'order',
     label: 'Upload order',
     kind: 'choice',
