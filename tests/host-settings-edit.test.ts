@@ -34,7 +34,7 @@ interface Saved {
 }
 interface Settings {
   revision?: string;
-  folders: { id: string; path: string }[];
+  folders: { id: string; path: string; facts: { label: string; value: string }[] }[];
   upload: { label: string; value: string }[];
   retention: { label: string; value: string }[];
   destinations: { name: string; facts: { label: string; value: string }[] }[];
@@ -197,6 +197,37 @@ defaultAction: { action: skip, reason: nothing matched }
       JSON.stringify(refused.issues),
     );
     assert.equal(engine.config.upload.backoff.initialMs, 2000);
+  });
+
+  test("(a3) a folder's own retention: saved on the folder, said in words, and its next upload is deleted locally", async () => {
+    const saved = await update([{ path: '/folders/0/retention/afterUpload', value: 'delete' }]);
+    assert.equal(saved.applied, true, JSON.stringify(saved));
+    assert.ok(
+      saved.changes.some((c) => c.words === 'Folder cam: after upload: as the site → delete the local copy'),
+      JSON.stringify(saved.changes),
+    );
+    assert.match(
+      await readFile(site.configPath, 'utf8'),
+      /stableWindow: 200ms\n {4}retention:\n {6}afterUpload: "?delete"?\n/,
+    );
+    const after = await settings();
+    const cam = after.folders.find((f) => f.id === 'cam');
+    assert.equal(factOf(cam?.facts ?? [], 'After upload'), 'delete the local copy');
+    assert.equal(factOf(after.retention, 'Per folder or rule'), 'folder cam: delete the local copy');
+    const dropped = join(site.captures, 'after-retention.txt');
+    await dropFile(dropped, 'r\n');
+    await waitFor(() => engine.queue.getByPath(dropped)?.state === 'removed', 'uploaded, then deleted here');
+    assert.equal(await readFile(dropped).catch(() => 'gone'), 'gone');
+    // Back to the site's retention: the override leaves the file, the next file is kept again.
+    const back = await update([{ path: '/folders/0/retention' }]);
+    assert.ok(
+      back.changes.some((c) => c.words === 'Folder cam: after upload: delete the local copy → as the site'),
+      JSON.stringify(back.changes),
+    );
+    assert.doesNotMatch(await readFile(site.configPath, 'utf8'), /retention:\n {6}afterUpload/);
+    const kept = join(site.captures, 'after-retention-2.txt');
+    await dropFile(kept, 'k\n');
+    await waitFor(() => engine.queue.getByPath(kept)?.state === 'retained', 'uploaded and kept');
   });
 
   test('(b) a capture folder added: its files (and those already there) upload; removed: queued ones go on, new ones are not seen', async () => {

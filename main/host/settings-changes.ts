@@ -3,6 +3,8 @@ import { formatBytes } from '../../shared/format.ts';
 import type { DestinationConfig } from '../../shared/upload-config.ts';
 import type { ResolvedConfig, ResolvedFolder } from '../engine/config/types.ts';
 import { formatDuration } from '../engine/config/units.ts';
+import type { ScopedRetention } from '../engine/retention/scopes.ts';
+import { overrideOf, overrideWords } from './retention-words.ts';
 
 /**
  * What a settings edit changes, in operator words ("Files at once: 4 → 8", "Capture folder cam2
@@ -179,8 +181,21 @@ function retentionChanges(before: ResolvedConfig, after: ResolvedConfig): Settin
   field(out, 'retention', 'After upload', a.afterUpload, b.afterUpload);
   field(out, 'retention', 'Keep local copies for', a.keepForMs, b.keepForMs, duration);
   field(out, 'retention', 'Archive folder', a.archiveDir, b.archiveDir);
-  if (!same(a.scoped ?? [], b.scoped ?? []))
-    out.push({ section: 'retention', words: 'Per-folder or per-rule retention changed' });
+  // Each folder or rule whose own retention changed, by name, in words.
+  const named = new Map<string, ScopedRetention['scope']>();
+  for (const s of [...(a.scoped ?? []), ...(b.scoped ?? [])]) named.set(`${s.scope}\u0000${s.name}`, s.scope);
+  for (const [key, scope] of named) {
+    const name = key.slice(scope.length + 1);
+    const label = `${scope === 'folder' ? 'Folder' : 'Rule'} ${name}: after upload`;
+    field(
+      out,
+      'retention',
+      label,
+      overrideOf(a.scoped, scope, name),
+      overrideOf(b.scoped, scope, name),
+      overrideWords,
+    );
+  }
   const [g, h] = [a.diskGuard, b.diskGuard];
   field(out, 'diskGuard', 'Most the capture folders may hold', g.maxBytes, h.maxBytes, bytes);
   field(out, 'diskGuard', 'Least free space', g.minFreeBytes, h.minFreeBytes, bytes);

@@ -15,6 +15,7 @@ import { formatDuration } from '../engine/config/units.ts';
 import { keySourceOf } from '../engine/credentials/sources.ts';
 import { proxyFor } from '../engine/upload/destinations/s3-transport.ts';
 import type { DestinationStatus } from '../engine/upload/fan-out.ts';
+import { overrideOf, overridesWords, overrideWords } from './retention-words.ts';
 
 /** Where the site file keeps a destination: the single `destination:`, or `destinations[i]`. */
 export function destinationPath(raw: EngineConfig, name: string | undefined): (string | number)[] {
@@ -267,6 +268,9 @@ export function siteSettings(options: {
           folder.polling ? `polling every ${formatDuration(folder.pollIntervalMs)}` : 'file system events',
         ),
         fact('Device', folder.device),
+        ...(overrideOf(retention.scoped, 'folder', folder.id)
+          ? [fact('After upload', overrideWords(overrideOf(retention.scoped, 'folder', folder.id)))]
+          : []),
       ],
     })),
     destinations: config.destinations.map((d) =>
@@ -320,7 +324,7 @@ export function siteSettings(options: {
       ),
       fact('Archive folder', retention.archiveDir, '/retention/archiveDir'),
       ...(retention.scoped && retention.scoped.length > 0
-        ? [fact('Per folder or rule', `${retention.scoped.length} override(s) in the site file`)]
+        ? [fact('Per folder or rule', overridesWords(retention.scoped))]
         : []),
     ],
     diskGuard: guard.enabled

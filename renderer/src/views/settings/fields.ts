@@ -193,6 +193,25 @@ export const FOLDER_FIELDS: readonly FieldSpec[] = [
       { value: 'follow', label: 'any, wherever they lead' },
     ],
   },
+  {
+    key: 'retention/afterUpload',
+    label: 'After upload, this folder’s files',
+    kind: 'choice',
+    choices: [
+      { value: '', label: 'as the site’s retention (default)' },
+      { value: 'keep', label: 'keep the local copy' },
+      { value: 'delete', label: 'delete the local copy' },
+      { value: 'archive', label: 'move it to the archive folder' },
+    ],
+    hint: 'Overrides the site’s retention for this folder; a rule’s own retention wins over both.',
+  },
+  {
+    key: 'retention/keepFor',
+    label: 'Keep this folder’s local copies for',
+    kind: 'duration',
+    unit: DURATION,
+    placeholder: 'as the site',
+  },
 ];
 
 export const DESTINATION_TYPES = [
