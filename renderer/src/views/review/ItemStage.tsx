@@ -14,6 +14,8 @@ export function ItemStage(props: {
   detail: ReviewDetail | undefined;
   prepared: Prepared | undefined;
   empty: boolean;
+  /** The item could not be opened (the message says why). */
+  failed: boolean;
   objects: CorrectedObject[];
   classes: readonly string[];
   selected: number | undefined;
@@ -86,6 +88,10 @@ export function ItemStage(props: {
             </p>
           ) : null}
         </>
+      ) : props.failed ? (
+        <p className="review-message bad-text" role="status">
+          {props.message ?? 'The item could not be opened.'}
+        </p>
       ) : (
         <p className="empty">{props.empty ? '' : 'Loading…'}</p>
       )}

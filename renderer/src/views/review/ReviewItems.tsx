@@ -138,6 +138,7 @@ export function ReviewItems() {
           detail={detail ?? undefined}
           prepared={state.shown?.prepared}
           empty={items.length === 0}
+          failed={current !== undefined && state.failedFor === current.fileId}
           objects={state.objects}
           classes={classes}
           selected={state.selected}

@@ -87,6 +87,9 @@ export function useReviewSession(inputs: SessionInputs) {
   // would put back the objects as they were when it was prepared and lose edits made since.
   const current = items[state.index];
   const currentFileId = current?.fileId;
+  // Bumped to open the current item again (it failed to open while the engine was out of reach).
+  const [reopen, setReopen] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reopen` is how the item is opened again
   useEffect(() => {
     if (currentFileId === undefined) {
       store.set({ shown: undefined });
@@ -116,14 +119,27 @@ export function useReviewSession(inputs: SessionInputs) {
           ...(prepared.detail ? {} : { failedFor: fileId, message: 'This item is no longer in the queue.' }),
         }));
       })
-      .catch(
-        (error: Error) =>
-          live && store.set({ failedFor: fileId, message: `Could not open the item: ${error.message}` }),
-      );
+      .catch((error: Error & { code?: string }) => {
+        if (!live) return;
+        const away = error.code === 'not_ready' || !latest.current.connected;
+        store.set({
+          failedFor: fileId,
+          message: `Could not open the item: ${error.message}${away ? ' It opens by itself when the engine is back.' : ''}`,
+        });
+      });
     return () => {
       live = false;
     };
-  }, [currentFileId, queue.prepare, reviewer, store]);
+  }, [currentFileId, queue.prepare, reviewer, store, reopen]);
+
+  // The engine is back: an item that could not be opened without it opens now, with no key pressed.
+  useEffect(() => {
+    if (!inputs.connected) return;
+    const s = store.get();
+    if (s.failedFor === undefined || s.failedFor !== itemAt(latest.current.queue.items, s)?.fileId) return;
+    store.set({ failedFor: undefined, message: 'The engine is back: opening the item again.' });
+    setReopen((n) => n + 1);
+  }, [inputs.connected, store]);
 
   // The next items, prepared while this one is looked at
   // (the next still open, where Enter goes, and the neighbours, where the arrows go).
