@@ -141,19 +141,41 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
     }
 
     if (!multipart) {
-      return singlePuts.upload(
-        source,
-        baseKey,
-        onConflict,
-        options,
-        body ?? (await checkedSingleBody(source)),
-      );
+      try {
+        return await singlePuts.upload(
+          source,
+          baseKey,
+          onConflict,
+          options,
+          body ?? (await checkedSingleBody(source)),
+        );
+      } catch (err) {
+        throw await explainCutOff(err, options.signal);
+      }
     }
     const resolved = await resolveTargetKey(baseKey, onConflict, (key) =>
       keyState(target, key, source, options.signal),
     );
     if (resolved.alreadyPresent) return { key: resolved.key, alreadyPresent: true, bytesSent: 0 };
     return putMultipart(source, resolved.key, options, undefined);
+  }
+
+  /**
+   * A store that refuses a PUT may answer before it reads the body and close the connection: when the
+   * answer comes later than the SDK waits for "100 Continue" (1 s, e.g. a busy RGW), the body is already
+   * being sent and Node reports EPIPE or ECONNRESET instead of the answer. Ask the bucket once before
+   * calling that "offline": a bucket that is gone (or keys refused) is a problem for a person, not a
+   * wait for the network.
+   */
+  async function explainCutOff(err: unknown, signal: AbortSignal): Promise<unknown> {
+    if (!(err instanceof UploadError) || err.kind !== 'offline') return err;
+    if (!causedBy(err, ['EPIPE', 'ECONNRESET'])) return err;
+    try {
+      await probe(signal);
+    } catch (answer) {
+      if (answer instanceof UploadError && answer.kind !== 'offline') return answer;
+    }
+    return err;
   }
 
   async function probe(signal?: AbortSignal): Promise<void> {
@@ -184,4 +206,15 @@ export function createS3Destination(cfg: S3DestinationConfig & S3DestinationSett
       client.destroy();
     },
   };
+}
+
+/** Whether a Node error code from the list is somewhere down the error's causes. */
+function causedBy(err: unknown, codes: readonly string[]): boolean {
+  let at: unknown = err;
+  for (let depth = 0; depth < 5 && typeof at === 'object' && at !== null; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.includes(code)) return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
 }
