@@ -197,6 +197,22 @@ test('held decisions by id through the host: the same id twice is applied once, 
   assert.equal(bad.ok, false);
   assert.match(bad.error!.message, /id/);
 
+  // In a batch: the same answers, in order (a repeat is a duplicate, a reused id refused); too many
+  // in one request are refused by the contract, naming the field, and nothing is applied.
+  const batch = await ana.request('review.decideHeldMany', {
+    decisions: [anaDrop, { ...anaDrop, fileId: door }],
+  });
+  assert.deepEqual(
+    (batch.result!['answers'] as { status: string }[]).map((a) => a.status),
+    ['duplicate', 'refused'],
+  );
+  const tooMany = await ana.request('review.decideHeldMany', {
+    decisions: Array.from({ length: 201 }, () => ({ fileId: door, decision: 'drop', reviewer: 'ana' })),
+  });
+  assert.equal(tooMany.ok, false);
+  assert.match(tooMany.error!.message, /decisions/);
+  assert.equal(queue.get(door)?.state, 'held');
+
   // Every UI hears about the decision once (the duplicate and the overtaken ones change nothing).
   const changes = bo
     .events('corrections.changed')

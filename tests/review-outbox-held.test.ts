@@ -99,6 +99,39 @@ test('held decisions made offline wait in the outbox, survive a reload, and are 
   engine.queue.close();
 });
 
+test('a backlog decided offline goes in batches (one request per 200), each decision applied once', async () => {
+  const engine = engineWith(dir, 250, 'held');
+  const { control, connect } = link(engine.host);
+  control.up = false;
+  const client = new EngineClient(connect, 'held-backlog');
+  const outbox = new Outbox(new OutboxDb('held-backlog'), FAST);
+  const unwire = wire(outbox, client);
+  client.start();
+  for (const [at, fileId] of engine.ids.entries())
+    await outbox.decideHeld({ fileId, decision: at % 2 === 0 ? 'drop' : 'upload', reviewer: 'ana' });
+  assert.equal((await outbox.counts()).heldUnsynced, 250);
+
+  control.up = true;
+  await until(async () => (await outbox.counts()).unsynced === 0, 'every decision answered', 30_000);
+  const held = control.requests.filter((method) => method.startsWith('review.decideHeld'));
+  assert.deepEqual(held, ['review.decideHeldMany', 'review.decideHeldMany']);
+  // Answers joined to their decisions: every drop applied (once), every upload refused (no site config).
+  for (const [at, fileId] of engine.ids.entries()) {
+    const [record] = await outbox.heldFor(fileId);
+    if (at % 2 === 0) {
+      assert.equal(record?.status, 'done', `file ${fileId}`);
+      assert.equal(engine.queue.get(fileId)?.state, 'skipped');
+      assert.equal(reviewLines(engine, fileId).length, 1);
+    } else assert.equal(record?.status, 'refused', `file ${fileId}`);
+  }
+
+  unwire();
+  client.stop();
+  outbox.close();
+  engine.host.close();
+  engine.queue.close();
+});
+
 test('two reviewers deciding a held file differently: the first wins, the second sees the conflict', async () => {
   const engine = engineWith(dir, 1, 'held');
   const fileId = engine.ids[0]!;

@@ -174,6 +174,21 @@ export const reviewChangeSchema = v.object({
 });
 
 /** Joined into REQUESTS. */
+/** Most held decisions in one `review.decideHeldMany`. */
+export const MAX_HELD_BATCH = 200;
+
+/** A reviewer's word on one held file (see `review.decideHeld`). */
+const heldDecisionSchema = v.strictObject({
+  /** A UUID the outbox makes once: sending the same decision again applies it once. */
+  id: v.optional(v.pipe(v.string(), v.uuid())),
+  fileId: idSchema,
+  decision: v.picklist(['upload', 'drop']),
+  /** When the reviewer decided (an offline outbox sends it later). */
+  decidedAt: v.optional(time),
+  reviewer: name(100),
+  note: v.optional(text(2000)),
+});
+
 export const REVIEW_REQUESTS = {
   /** The review queue: held first, then most uncertain; filtered; paged with a cursor. */
   'review.list': {
@@ -205,17 +220,19 @@ export const REVIEW_REQUESTS = {
    * Idempotent by id; a file already decided by someone else answers `overtaken`.
    */
   'review.decideHeld': {
-    params: v.strictObject({
-      /** A UUID the outbox makes once: sending the same decision again applies it once. */
-      id: v.optional(v.pipe(v.string(), v.uuid())),
-      fileId: idSchema,
-      decision: v.picklist(['upload', 'drop']),
-      /** When the reviewer decided (an offline outbox sends it later). */
-      decidedAt: v.optional(time),
-      reviewer: name(100),
-      note: v.optional(text(2000)),
-    }),
+    params: heldDecisionSchema,
     result: heldOutcomeSchema,
+  },
+  /**
+   * Several held decisions in one request (the outbox after an offline spell: one round trip per
+   * batch, not per decision, on a slow site link). Applied in order, each exactly as
+   * `review.decideHeld` would; one answer per decision, in the same order.
+   */
+  'review.decideHeldMany': {
+    params: v.strictObject({
+      decisions: v.pipe(v.array(heldDecisionSchema), v.minLength(1), v.maxLength(MAX_HELD_BATCH)),
+    }),
+    result: v.object({ answers: v.array(heldOutcomeSchema) }),
   },
   /** Agreement with the model per time bucket, model version and class. */
   'review.agreement': {

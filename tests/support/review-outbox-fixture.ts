@@ -49,7 +49,8 @@ export function engineWith(dir: string, captures: number, state: 'held' | 'queue
  * swallows the host's replies (the request is carried out, the answer lost on the way back).
  */
 export function link(host: EngineHost) {
-  const control = { up: true, dropAnswers: false, closeAll: () => {} };
+  /** `requests`: the method of every request the host received, in order. */
+  const control = { up: true, dropAnswers: false, closeAll: () => {}, requests: [] as string[] };
   const open = new Set<() => void>();
   control.closeAll = () => {
     for (const close of [...open]) close();
@@ -78,7 +79,13 @@ export function link(host: EngineHost) {
       open.add(close);
       queueMicrotask(() => handlers.onOpen());
     }
-    return { send: (text) => !closed && void session.receive(text), close };
+    const send = (text: string) => {
+      if (closed) return;
+      const message = JSON.parse(text) as { type?: string; method?: string };
+      if (message.type === 'request' && message.method) control.requests.push(message.method);
+      void session.receive(text);
+    };
+    return { send, close };
   };
   return { control, connect };
 }
@@ -89,7 +96,7 @@ export function wire(outbox: Outbox, client: EngineClient) {
     state.kind === 'connected'
       ? outbox.connect(
           async (corrections) => (await client.request('corrections.submit', { corrections })).outcomes,
-          (decision) => client.request('review.decideHeld', decision),
+          async (decisions) => (await client.request('review.decideHeldMany', { decisions })).answers,
         )
       : outbox.connect(null),
   );

@@ -1,7 +1,8 @@
 import type { EventName, EventPayload } from '../../../shared/contract/index.ts';
+import type { FileRecord } from '../../engine/queue/types.ts';
 import { BadCursor, type ReviewService } from '../../engine/review/index.ts';
 import type { HostedEngine } from '../hosted-engine.ts';
-import { type HandlerMap, RequestFailed } from './types.ts';
+import { type HandlerMap, type HostContext, RequestFailed } from './types.ts';
 
 /** The engine's review service, or a failure the UI can show when this engine has none. */
 function reviewOf(engine: HostedEngine): ReviewService {
@@ -10,6 +11,15 @@ function reviewOf(engine: HostedEngine): ReviewService {
       'This engine was started without reviewing (no review service), so there is nothing to review.',
     );
   return engine.review;
+}
+
+/**
+ * The key an operator's release gives: the site's rules as running now (edits included). Held
+ * decisions are idempotent by id (the renderer's outbox re-sends after a lost answer).
+ */
+function keyForOf(host: HostContext): ((file: FileRecord) => string | undefined) | undefined {
+  const site = host.site;
+  return site ? (file) => site.objectKeyFor(file) : undefined;
 }
 
 /** Drops undefined fields: the contract's optional fields are absent, never undefined. */
@@ -23,6 +33,7 @@ export const reviewHandlers: HandlerMap<
   | 'corrections.submit'
   | 'corrections.forFile'
   | 'review.decideHeld'
+  | 'review.decideHeldMany'
   | 'review.agreement'
   | 'review.export'
 > = {
@@ -49,10 +60,14 @@ export const reviewHandlers: HandlerMap<
 
   // The key an operator's release gives (the site's rules as running now, edits included).
   // Idempotent by the decision's id (the renderer's outbox re-sends after a lost answer).
-  'review.decideHeld': (engine, params, host) =>
-    defined(
-      reviewOf(engine).decideHeld(params, host.site ? (file) => host.site?.objectKeyFor(file) : undefined),
-    ),
+  'review.decideHeld': (engine, params, host) => defined(reviewOf(engine).decideHeld(params, keyForOf(host))),
+
+  // One round trip for an outbox's backlog; each decision applied as review.decideHeld applies it.
+  'review.decideHeldMany': (engine, params, host) => {
+    const review = reviewOf(engine);
+    const keyFor = keyForOf(host);
+    return defined({ answers: params.decisions.map((decision) => review.decideHeld(decision, keyFor)) });
+  },
 
   'review.agreement': (engine, params) => ({ buckets: reviewOf(engine).agreement(params) }),
 

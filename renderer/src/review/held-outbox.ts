@@ -33,8 +33,11 @@ export interface HeldRecord {
   syncedAt?: number;
 }
 
-/** Sends one decision; throws when the engine could not be reached (tried again later). */
-export type SendHeld = (decision: HeldInput) => Promise<HeldAnswer>;
+/**
+ * Sends decisions in one request (at most MAX_HELD_BATCH) and gives one answer per decision, in order;
+ * throws when the engine could not be reached (tried again later).
+ */
+export type SendHeld = (decisions: HeldInput[]) => Promise<HeldAnswer[]>;
 
 export const HELD_STORE = 'id, [status+queuedAt], fileId';
 

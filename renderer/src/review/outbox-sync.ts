@@ -1,4 +1,5 @@
-import { heldInput, listHeld, type SendHeld, statusOf } from './held-outbox.ts';
+import { MAX_HELD_BATCH } from '../../../shared/contract/index.ts';
+import { type HeldAnswer, heldInput, listHeld, type SendHeld, statusOf } from './held-outbox.ts';
 import { type CorrectionInput, inStatus, type OutboxDb, type SubmitOutcome } from './outbox-db.ts';
 
 /** Sends a batch; throws when the engine could not be reached (the batch is tried again later). */
@@ -151,30 +152,41 @@ export class OutboxSync {
   }
 
   /**
-   * Sends the pending held decisions one by one, oldest first. Returns true when none is left (false:
-   * the engine was out of reach, a retry is due, or nowhere to send them now).
+   * Sends the pending held decisions, oldest first, a batch per request (one round trip per batch on
+   * a slow site link). Returns true when none is left (false: the engine was out of reach, a retry is
+   * due, or nowhere to send them now).
    */
   private async drainHeld(): Promise<boolean> {
     for (;;) {
       const send = this.sendHeld;
       if (!send || this.closed) return !send;
-      const [record] = await listHeld(this.db.held, 'pending', 1);
-      if (!record) return true;
-      this.inFlight.add(record.id);
+      const batch = await listHeld(this.db.held, 'pending', MAX_HELD_BATCH);
+      if (batch.length === 0) return true;
+      for (const record of batch) this.inFlight.add(record.id);
       this.setState({ ...this.state, sending: true });
       try {
-        const answer = await send(heldInput(record));
+        const answers = await send(batch.map(heldInput));
+        if (answers.length !== batch.length)
+          throw new Error(`the engine answered ${answers.length} of ${batch.length} held decisions`);
         const now = this.now();
-        await this.db.held.update(record.id, { status: statusOf(answer), answer, syncedAt: now });
+        await this.db.transaction('rw', this.db.held, async () => {
+          for (const [at, record] of batch.entries()) {
+            const answer = answers[at] as HeldAnswer;
+            await this.db.held.update(record.id, { status: statusOf(answer), answer, syncedAt: now });
+          }
+        });
         this.failures = 0;
         this.setState({ sending: false, lastSyncAt: now });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        await this.db.held.update(record.id, { attempts: record.attempts + 1, lastError: message });
+        await this.db.transaction('rw', this.db.held, async () => {
+          for (const record of batch)
+            await this.db.held.update(record.id, { attempts: record.attempts + 1, lastError: message });
+        });
         this.retryLater(message);
         return false;
       } finally {
-        this.inFlight.delete(record.id);
+        for (const record of batch) this.inFlight.delete(record.id);
       }
     }
   }

@@ -17,7 +17,7 @@ export function outboxFor(client: EngineClient): Outbox {
       state.kind === 'connected'
         ? created.connect(
             async (corrections) => (await client.request('corrections.submit', { corrections })).outcomes,
-            (decision) => client.request('review.decideHeld', decision),
+            async (decisions) => (await client.request('review.decideHeldMany', { decisions })).answers,
           )
         : created.connect(null),
     );
