@@ -8,10 +8,11 @@
  */
 
 import { binaryScale } from '../../../shared/format.ts';
+import { NUMBER_AND_UNIT, parseSize, sizeFactor } from '../../../shared/sizes.ts';
 
 export { formatBytes } from '../../../shared/format.ts';
+export { parseSize };
 
-const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 const DECIMAL: Record<string, number> = { '': 1, k: 1000, m: 1000 ** 2, g: 1000 ** 3, t: 1000 ** 4 };
 
 const DURATION_UNITS: Record<string, number> = {
@@ -24,26 +25,6 @@ const DURATION_UNITS: Record<string, number> = {
   d: 86_400_000,
   w: 7 * 86_400_000,
 };
-
-const NUMBER_AND_UNIT = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i;
-
-/** Bytes for one size unit ("", "b", "k", "kb", "kib", …), or undefined. */
-function sizeFactor(unit: string): number | undefined {
-  const match = /^([kmgt]?)(i?b)?$/.exec(unit.toLowerCase());
-  if (!match) return undefined;
-  const [, prefix = '', suffix] = match;
-  if (prefix === '' && suffix === 'ib') return undefined; // "4 iB" is no unit
-  return BINARY[prefix];
-}
-
-/** Returns bytes, or undefined when the value is not a size. Plain numbers are bytes. */
-export function parseSize(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  const match = NUMBER_AND_UNIT.exec(value);
-  const factor = match ? sizeFactor(match[2] ?? '') : undefined;
-  return match && factor !== undefined ? Math.floor(Number(match[1]) * factor) : undefined;
-}
 
 /**
  * Returns bytes per second for a rate: a size per second ("512k", "4M", "4MiB/s") or bits per

@@ -9,6 +9,7 @@ import {
 import { formatBytes, formatTime } from '../components/format.ts';
 import { useConnection, useEngine } from '../state/engine-context.ts';
 import '../review/review.css';
+import { RangeFilters } from './catalog/RangeFilters.tsx';
 
 type Facets = {
   labels: { value: string; count: number }[];
@@ -162,6 +163,7 @@ export function CatalogView() {
               <option value="false">not reviewed</option>
             </select>
           </label>
+          <RangeFilters filter={filter} set={set} />
           <Facet
             title="Class"
             values={facets?.labels}

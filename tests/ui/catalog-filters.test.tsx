@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { commands, userEvent } from 'vitest/browser';
+import { render } from 'vitest-browser-react';
+import { EngineClient } from '../../renderer/src/contract/client.ts';
+import { webSocketTransport } from '../../renderer/src/contract/websocket-transport.ts';
+import { EngineContext } from '../../renderer/src/state/engine-context.ts';
+import { CatalogView } from '../../renderer/src/views/CatalogView.tsx';
+
+/**
+ * The Catalog's time and size filters against a real engine host and its catalog (SQLite): the
+ * fixture's captures are 4 KiB each and were captured just now.
+ */
+const FILES = 5;
+let client: EngineClient;
+
+beforeAll(async () => {
+  const { url } = await commands.startEngine(location.origin);
+  await commands.addFiles(FILES, 'skipped');
+  client = new EngineClient(webSocketTransport(url), 'ui-catalog-filters');
+  client.start();
+});
+afterAll(async () => {
+  client.stop();
+  await commands.stopEngine();
+});
+
+test('size from/to as people write sizes, a typo said under the field, and a time window', async () => {
+  const screen = await render(
+    <EngineContext.Provider value={client}>
+      <CatalogView />
+    </EngineContext.Provider>,
+  );
+  const shown = () => screen.container.querySelectorAll('.result').length;
+  await expect.poll(shown, { timeout: 10_000 }).toBe(FILES);
+
+  const smallest = screen.getByLabelText('Smallest size');
+  await userEvent.fill(smallest, '4.1k');
+  await expect.poll(shown).toBe(0);
+  await userEvent.fill(smallest, '4KiB');
+  await expect.poll(shown).toBe(FILES);
+  // Not a size: said under the field, the last good value still applies.
+  await userEvent.fill(smallest, '4 bananas');
+  await expect.element(screen.getByText('a size like 500k, 2M or 1.5GiB')).toBeVisible();
+  expect(smallest.element().getAttribute('aria-invalid')).toBe('true');
+  await userEvent.fill(smallest, '');
+  await userEvent.fill(screen.getByLabelText('Largest size'), '1k');
+  await expect.poll(shown).toBe(0);
+  await userEvent.fill(screen.getByLabelText('Largest size'), '');
+  await expect.poll(shown).toBe(FILES);
+
+  // Captured from tomorrow: nothing; until tomorrow: everything.
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const local = `${tomorrow.getFullYear()}-${pad(tomorrow.getMonth() + 1)}-${pad(tomorrow.getDate())}T08:00`;
+  await userEvent.fill(screen.getByLabelText('Captured from'), local);
+  await expect.poll(shown).toBe(0);
+  await userEvent.fill(screen.getByLabelText('Captured from'), '');
+  await userEvent.fill(screen.getByLabelText('Captured until'), local);
+  await expect.poll(shown).toBe(FILES);
+});
