@@ -95,6 +95,26 @@ describe('operator UI end to end (serve + Chromium)', () => {
         await p.getByRole('button', { name: 'Upload anyway' }).waitFor();
       })),
     );
+
+    // Found from another tab by its name: the skipped file, with its state, and its story on a click.
+    await page.getByRole('tab', { name: /In progress/ }).click();
+    await page.getByLabel('Find a file in any queue').fill('frame 1');
+    const found = page
+      .getByRole('list', { name: 'Files found' })
+      .getByRole('button', { name: /frame-1\.jpg/ });
+    await found.waitFor();
+    assert.match((await found.textContent()) ?? '', /skipped/i);
+    screenshots.push(
+      ...(await screenshotBothThemes(page, 'queues-find', '.found-list', async (p) => {
+        await p.getByLabel('Find a file in any queue').fill('frame 1');
+        await p
+          .getByRole('list', { name: 'Files found' })
+          .getByRole('button', { name: /frame-1\.jpg/ })
+          .click();
+        await p.getByRole('button', { name: 'Upload anyway' }).waitFor();
+      })),
+    );
+    await page.getByLabel('Find a file in any queue').fill('');
   });
 
   test('a rule edit: refused with the fix, corrected, dry-run, saved, and the next file decided by it', async () => {
@@ -198,6 +218,8 @@ describe('operator UI end to end (serve + Chromium)', () => {
       [
         'queues-light.png',
         'queues-dark.png',
+        'queues-find-light.png',
+        'queues-find-dark.png',
         'rules-issue-light.png',
         'rules-issue-dark.png',
         'rules-light.png',
