@@ -75,6 +75,14 @@ export class QueueConnection extends EventEmitter<QueueEvents> {
     if (this.db.isOpen) this.db.close();
   }
 
+  /**
+   * How many prepared statements are cached: each holds SQLite memory for the connection's life, so
+   * statement texts must come in a bounded number of shapes (leak checks, tests).
+   */
+  get cachedStatements(): number {
+    return this.statements.size;
+  }
+
   /** A prepared statement, kept for the next call with the same text. */
   protected sql(text: string): StatementSync {
     let statement = this.statements.get(text);
