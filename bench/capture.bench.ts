@@ -7,7 +7,9 @@
  * the same files), live files/s decided (with the engine's main-thread CPU per file, which a shared
  * machine's load hardly changes), a burst of already written files renamed in as fast as possible
  * (the engine's capacity without the writer's cost), rename→queued latency at a fixed rate, peak RSS
- * with a 1,000,000-row queue. --workers sets the inspection worker threads (default: the engine's).
+ * with a 1,000,000-row queue (the engine started as `edge-capture` starts it, with the compile cache;
+ * NODE_DISABLE_COMPILE_CACHE=1 measures a first start). --workers sets the inspection worker threads
+ * (default: the engine's), in every phase.
  * Leave ~40 s between runs on ext4: right after many files are deleted (the previous run's), the
  * kernel's inode allocator skips recently freed inodes slowly, and the writer (not the engine) slows
  * to ~1,500 files/s with most of its time in the kernel.
@@ -369,18 +371,26 @@ async function peakRssWithBigQueue(): Promise<void> {
   );
   // A script file, not `-e`: the engine's inspection workers inherit execArgv, and `--input-type` makes
   // every worker fail to start (its files then end `unreadable` and the wait below never ended).
+  // The engine starts as `edge-capture` starts it (bin/edge-capture.js): with Node's compile cache, so
+  // its TypeScript is loaded already stripped (the stripper costs ~40 MB across the main thread and
+  // the workers on the first start after an install only). NODE_DISABLE_COMPILE_CACHE=1 measures that
+  // first start instead. A warm-up run (a one-file engine) fills the cache with the same V8 flags.
   const engineScript = join(root, 'rss-engine.mjs');
   await writeFile(
     engineScript,
     `
       import { readFileSync } from 'node:fs';
-      import { resolveConfig } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'config', 'resolve.ts'))};
-      import { CaptureEngine } from ${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'engine.ts'))};
-      const engine = new CaptureEngine(resolveConfig(${JSON.stringify(config.raw)}, '(bench)'), { transfer: false });
+      import { enableCompileCache } from 'node:module';
+      const cache = enableCompileCache?.();
+      if (cache?.directory && !process.env.NODE_COMPILE_CACHE) process.env.NODE_COMPILE_CACHE = cache.directory;
+      const cacheState = cache?.directory ? 'cache on' : 'cache off';
+      const { resolveConfig } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'config', 'resolve.ts'))});
+      const { CaptureEngine } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'main', 'engine', 'engine.ts'))});
+      const [raw, target] = JSON.parse(process.argv[2]);
+      const engine = new CaptureEngine(resolveConfig(raw, '(bench)'), ${JSON.stringify(ENGINE_OPTIONS)});
       await engine.start();
       await engine.settled();
-      process.stdout.write('ready\\n');
-      const target = ${ROWS} + ${LIVE};
+      process.stdout.write('ready ' + cacheState + '\\n');
       let last = -1;
       let since = Date.now();
       const timer = setInterval(async () => {
@@ -390,18 +400,26 @@ async function peakRssWithBigQueue(): Promise<void> {
         // Also ends when nothing has moved for 15 s (a file never queued), saying how many.
         if (done >= target || Date.now() - since > 15_000) {
           clearInterval(timer);
+          const { heapUsed, heapTotal } = process.memoryUsage();
           await engine.stop();
           const hwm = readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\\s+(\\d+)/)[1];
-          process.stdout.write('peak ' + hwm + ' missing ' + Math.max(0, target - done) + '\\n');
+          process.stdout.write('peak ' + hwm + ' missing ' + Math.max(0, target - done) +
+            ' heap ' + (heapUsed / 1048576).toFixed(0) + ' of ' + (heapTotal / 1048576).toFixed(0) +
+            ' states ' + JSON.stringify(Object.fromEntries(Object.entries(c).filter(([, n]) => n > 0))) + '\\n');
         }
       }, 100);
     `,
   );
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv.filter((flag) => flag.startsWith('--max-')), engineScript],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const flags = process.execArgv.filter((flag) => flag.startsWith('--max-'));
+  const warm = siteConfig('rss-warm');
+  await mkdir(warm.captures, { recursive: true });
+  await writeFile(join(warm.captures, 'warm.bin'), Buffer.alloc(FILE_BYTES, 'w'));
+  execFileSync(process.execPath, [...flags, engineScript, JSON.stringify([warm.config.raw, 1])], {
+    stdio: 'ignore',
+  });
+  const child = spawn(process.execPath, [...flags, engineScript, JSON.stringify([config.raw, ROWS + LIVE])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let text = '';
   child.stdout.on('data', (chunk) => (text += chunk));
   await new Promise<void>((resolve) => {
@@ -415,7 +433,15 @@ async function peakRssWithBigQueue(): Promise<void> {
   await runWriter(captures, LIVE, 1_000_000);
   await new Promise((resolve) => child.on('exit', resolve));
   const peak = Number(/peak (\d+)/.exec(text)?.[1] ?? 0) / 1024;
-  report(`RSS: engine peak with ${ROWS} rows + ${LIVE} live files`, `${peak.toFixed(0)} MB`);
+  const cache = /ready (cache \w+)/.exec(text)?.[1] ?? '?';
+  const heap = /heap (\d+ of \d+)/.exec(text)?.[1] ?? '?';
+  report(
+    `RSS: engine peak with ${ROWS} rows + ${LIVE} live files`,
+    `${peak.toFixed(0)} MB (compile ${cache}; main-thread JS heap at the end ${heap} MB)`,
+  );
   const missing = Number(/missing (\d+)/.exec(text)?.[1] ?? 0);
-  if (missing > 0) report('RSS: WARNING files never queued', `${missing} of ${LIVE}`);
+  if (missing > 0) {
+    const states = /states (\{.*\})/.exec(text)?.[1] ?? '?';
+    report('RSS: WARNING files never queued', `${missing} of ${LIVE} (queue: ${states})`);
+  }
 }
