@@ -1,6 +1,7 @@
 import type { ResolvedConfig, ResolvedFolder } from './config/types.ts';
 import type { Pipeline } from './pipeline.ts';
-import type { CaptureQueue } from './queue/queue.ts';
+import type { KnownFile } from './queue/file-queries.ts';
+import { type CaptureQueue, VANISH_CHECKED } from './queue/queue.ts';
 import type { DiscoveredFile } from './queue/types.ts';
 import { type CaptureWatcher, scanFolder, type WatchProblem } from './watch/index.ts';
 import { confirmGone } from './watch/problems.ts';
@@ -68,18 +69,26 @@ export class Reconciler {
   private async scanAll(): Promise<void> {
     for (const [index, folder] of this.config.folders.entries()) {
       if (this.stopped) return;
-      const seen = new Set<string>();
+      const seen = new SeenOnDisk();
       let completed = true;
       try {
         for await (const batch of scanFolder(folder, { now: this.now(), onProblem: this.onProblem })) {
           if (this.stopped) return;
           if (!this.config.folders.some((f) => f.id === folder.id)) break;
-          for (const file of batch.complete) seen.add(file.absPath);
+          const known = this.queue.lookup([...batch.complete.map((file) => file.absPath), ...batch.pending]);
           for (const path of batch.pending) {
-            seen.add(path);
+            seen.add(path, known.get(path));
             this.watcher.consider(folder.id, path);
           }
-          this.pipeline.intake(this.onlyNewOrChanged(batch.complete));
+          // Only new or changed files need work, so a rescan of a big folder is cheap.
+          const newOrChanged: DiscoveredFile[] = [];
+          for (const file of batch.complete) {
+            const entry = known.get(file.absPath);
+            const changed = !entry || entry.size !== file.size || entry.mtimeMs !== Math.floor(file.mtimeMs);
+            if (changed) newOrChanged.push(file);
+            seen.add(file.absPath, entry, changed);
+          }
+          this.pipeline.intake(newOrChanged);
         }
       } catch (error) {
         completed = false;
@@ -97,31 +106,25 @@ export class Reconciler {
     }
   }
 
-  private onlyNewOrChanged(files: readonly DiscoveredFile[]): DiscoveredFile[] {
-    const known = this.queue.lookup(files.map((file) => file.absPath));
-    return files.filter((file) => {
-      const entry = known.get(file.absPath);
-      return !entry || entry.size !== file.size || entry.mtimeMs !== Math.floor(file.mtimeMs);
-    });
-  }
-
   /**
    * Files the queue still needs that the scan did not find: confirm with stat, then mark vanished.
    * Only "no such file" means gone; a permission or I/O error (an unreadable subfolder, a flaky
    * network mount) is a problem to fix and leaves the file's state alone.
    */
-  private async markMissing(folder: ResolvedFolder, index: number, seen: ReadonlySet<string>): Promise<void> {
+  private async markMissing(folder: ResolvedFolder, index: number, seen: SeenOnDisk): Promise<void> {
     const ref = { folderId: folder.id, root: folder.path, configPath: `folders[${index}].path` };
     // One problem per kind of error, not one per file under an unreadable folder.
     const unchecked = new Map<string, { problem: WatchProblem; count: number }>();
-    for (const path of this.queue.activePaths(folder.id)) {
-      if (seen.has(path)) continue;
-      const found = await confirmGone(ref, path);
-      if (found === 'gone') this.queue.markVanished(path);
-      else if (found !== 'here') {
-        const first = unchecked.get(found.code);
-        if (first) first.count++;
-        else unchecked.set(found.code, { problem: found, count: 1 });
+    for (const page of this.queue.activeFiles(folder.id)) {
+      for (const { id, absPath } of page) {
+        if (seen.has(id, absPath)) continue;
+        const found = await confirmGone(ref, absPath);
+        if (found === 'gone') this.queue.markVanished(absPath);
+        else if (found !== 'here') {
+          const first = unchecked.get(found.code);
+          if (first) first.count++;
+          else unchecked.set(found.code, { problem: found, count: 1 });
+        }
       }
     }
     for (const { problem, count } of unchecked.values()) {
@@ -131,5 +134,28 @@ export class Reconciler {
           : `It and ${count - 1} more files the queue still needs keep their state (they are not marked vanished) until they can be checked again.`;
       this.onProblem({ ...problem, message: `${problem.message} ${kept}` });
     }
+  }
+}
+
+const CHECKED_STATES: ReadonlySet<string> = new Set(VANISH_CHECKED);
+
+/**
+ * What a pass found on disk, kept small: markMissing asks only about files in VANISH_CHECKED states,
+ * so a known file is remembered by id and only if it is in one of them (or about to be: changed files
+ * go back to `discovered`), and a file the queue did not know (new: the pipeline records it now) by
+ * path. A folder of a million files the queue already holds as uploaded costs nothing here; it was a
+ * million paths (~100 MB of strings) before.
+ */
+class SeenOnDisk {
+  private readonly ids = new Set<number>();
+  private readonly paths = new Set<string>();
+
+  add(absPath: string, known: KnownFile | undefined, changed = false): void {
+    if (!known) this.paths.add(absPath);
+    else if (changed || CHECKED_STATES.has(known.state)) this.ids.add(known.id);
+  }
+
+  has(id: number, absPath: string): boolean {
+    return this.ids.has(id) || this.paths.has(absPath);
   }
 }

@@ -36,6 +36,17 @@ import type {
 
 export type { QueueOptions } from './connection.ts';
 
+/** States where a file that vanished from disk still matters: reconciliation checks they exist. */
+export const VANISH_CHECKED: readonly FileState[] = [
+  'discovered',
+  'inspected',
+  'queued',
+  'failed',
+  'held',
+  'quarantined',
+  'conflict',
+];
+
 /** States that still hold a copy the core has or will get: used for duplicate detection. */
 const DUPLICATE_SOURCES: readonly FileState[] = ['queued', 'uploading', 'uploaded', 'retained', 'removed'];
 
@@ -289,13 +300,33 @@ export class CaptureQueue extends QueueConnection {
     return lookupPaths((text) => this.sql(text), absPaths);
   }
 
-  /** Paths under a folder in states where a vanished file still matters (reconciliation checks they exist). */
-  activePaths(folderId: string): string[] {
-    return this.sql(
-      `SELECT abs_path FROM files WHERE folder_id = ? AND state IN ('discovered', 'inspected', 'queued', 'failed', 'held', 'quarantined', 'conflict')`,
-    )
-      .all(folderId)
-      .map((row) => String(row.abs_path));
+  /**
+   * Files of a folder in states where a vanished file still matters (reconciliation checks they
+   * exist), `pageSize` at a time: each page is its own query (index order: state, priority, id), so
+   * nothing stays open while the caller awaits between pages, and a queue of a million such files
+   * never sits in memory at once. Rows that change state meanwhile may be missed or seen once more.
+   */
+  *activeFiles(folderId: string, pageSize = 1000): Generator<{ id: number; absPath: string }[]> {
+    const nextPriority = this.sql(
+      'SELECT priority FROM files WHERE state = ? AND priority < ? ORDER BY priority DESC LIMIT 1',
+    );
+    const page = this.sql(
+      'SELECT id, abs_path FROM files WHERE state = ? AND priority = ? AND id > ? AND folder_id = ? ORDER BY id LIMIT ?',
+    );
+    for (const state of VANISH_CHECKED) {
+      let priority = nextPriority.get(state, Number.MAX_SAFE_INTEGER)?.priority;
+      while (priority != null) {
+        let afterId = 0;
+        for (;;) {
+          const rows = page.all(state, priority, afterId, folderId, pageSize);
+          if (rows.length > 0)
+            yield rows.map((row) => ({ id: Number(row.id), absPath: String(row.abs_path) }));
+          if (rows.length < pageSize) break;
+          afterId = Number(rows.at(-1)!.id);
+        }
+        priority = nextPriority.get(state, priority)?.priority;
+      }
+    }
   }
 
   /** Files whose path starts with a prefix, e.g. the captures a late sidecar belongs to. */
