@@ -355,5 +355,9 @@ defaultAction: { action: skip, reason: nothing matched }
     });
     await page.goto(`${new URL(running.url).origin}/#/catalog`);
     await screenshotBothThemes(page, 'catalog', '.result img');
+    // A result opened: its story (state, decision, predictions, history) beside the results.
+    await screenshotBothThemes(page, 'catalog-story', '.file-story h2', async (p) => {
+      await p.locator('.result-open').first().click();
+    });
   });
 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { commands, userEvent } from 'vitest/browser';
+import { commands, page, userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import { EngineClient } from '../../renderer/src/contract/client.ts';
 import { webSocketTransport } from '../../renderer/src/contract/websocket-transport.ts';
 import { EngineContext } from '../../renderer/src/state/engine-context.ts';
 import { CatalogView } from '../../renderer/src/views/CatalogView.tsx';
+import '../../renderer/src/styles.css';
 
 /**
  * The Catalog's time and size filters against a real engine host and its catalog (SQLite): the
@@ -14,6 +15,8 @@ const FILES = 5;
 let client: EngineClient;
 
 beforeAll(async () => {
+  // A laptop's window: the Catalog's three columns (filters, results, data sets) side by side.
+  await page.viewport(1280, 800);
   const { url } = await commands.startEngine(location.origin);
   await commands.addFiles(FILES, 'skipped');
   client = new EngineClient(webSocketTransport(url), 'ui-catalog-filters');
@@ -27,7 +30,9 @@ afterAll(async () => {
 test('size from/to as people write sizes, a typo said under the field, and a time window', async () => {
   const screen = await render(
     <EngineContext.Provider value={client}>
-      <CatalogView />
+      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
+        <CatalogView />
+      </div>
     </EngineContext.Provider>,
   );
   const shown = () => screen.container.querySelectorAll('.result').length;
@@ -57,4 +62,27 @@ test('size from/to as people write sizes, a typo said under the field, and a tim
   await userEvent.fill(screen.getByLabelText('Captured from'), '');
   await userEvent.fill(screen.getByLabelText('Captured until'), local);
   await expect.poll(shown).toBe(FILES);
+  await screen.unmount();
+});
+
+test('a result opens the file’s story beside the results; Escape goes back to the data sets', async () => {
+  const screen = await render(
+    <EngineContext.Provider value={client}>
+      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
+        <CatalogView />
+      </div>
+    </EngineContext.Provider>,
+  );
+  await expect
+    .poll(() => screen.container.querySelectorAll('.result').length, { timeout: 10_000 })
+    .toBe(FILES);
+  const first = screen.container.querySelector<HTMLButtonElement>('.result-open');
+  const name = first?.getAttribute('aria-label')?.replace(/^Open /, '') ?? '';
+  await userEvent.click(first!);
+  const story = screen.getByRole('complementary', { name: 'The file' });
+  await expect.element(story.getByText('Test reason: skipped').first()).toBeVisible();
+  await expect.element(story.getByText(name).first()).toBeVisible();
+  expect(screen.getByRole('complementary', { name: 'Data sets' }).query()).toBeNull();
+  await userEvent.keyboard('{Escape}');
+  await expect.element(screen.getByRole('complementary', { name: 'Data sets' })).toBeVisible();
 });

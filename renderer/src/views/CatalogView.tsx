@@ -1,15 +1,16 @@
 import { useDeferredValue, useEffect, useState } from 'react';
-import {
-  type CatalogFilterMessage,
-  type CatalogItemMessage,
-  type DatasetMessage,
-  type EventPayload,
-  thumbnailPath,
+import type {
+  CatalogFilterMessage,
+  CatalogItemMessage,
+  DatasetMessage,
+  EventPayload,
 } from '../../../shared/contract/index.ts';
-import { formatBytes, formatTime } from '../components/format.ts';
+import { formatTime } from '../components/format.ts';
 import { useConnection, useEngine } from '../state/engine-context.ts';
 import '../review/review.css';
+import { FileDetail } from '../components/FileDetail.tsx';
 import { RangeFilters } from './catalog/RangeFilters.tsx';
+import { ResultGrid } from './catalog/ResultGrid.tsx';
 
 type Facets = {
   labels: { value: string; count: number }[];
@@ -37,6 +38,8 @@ export function CatalogView() {
   const [error, setError] = useState<string>();
   const [datasets, setDatasets] = useState<DatasetMessage[]>([]);
   const [exports, setExports] = useState<Record<string, ExportProgress>>({});
+  /** The file whose story is open beside the results (in place of the data sets). */
+  const [openId, setOpenId] = useState<number>();
   const connected = connection.kind === 'connected';
   const full: CatalogFilterMessage = { ...filter, ...(words.trim() ? { text: words.trim() } : {}) };
   const key = JSON.stringify(full);
@@ -92,7 +95,13 @@ export function CatalogView() {
     list?.includes(value) ? list.filter((v) => v !== value) : [...(list ?? []), value];
 
   return (
-    <main className="view catalog" aria-labelledby="catalog-title">
+    <main
+      className="view catalog"
+      aria-labelledby="catalog-title"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && openId !== undefined) setOpenId(undefined);
+      }}
+    >
       <header className="view-head">
         <h2 id="catalog-title">Catalog</h2>
         <input
@@ -108,7 +117,7 @@ export function CatalogView() {
         </span>
       </header>
       {error ? <p className="banner bad">{error}</p> : null}
-      <div className="catalog-grid">
+      <div className={openId !== undefined ? 'catalog-grid with-story' : 'catalog-grid'}>
         <aside className="facets" aria-label="Filters">
           <label>
             Score of the class
@@ -196,26 +205,7 @@ export function CatalogView() {
           />
         </aside>
         <section className="results" aria-label="Results">
-          <ol className="result-grid">
-            {items.map((item) => (
-              <li key={item.id} className="result" data-file-id={item.id}>
-                {item.contentType?.startsWith('image/') && item.sha256 ? (
-                  <img src={thumbnailPath(item.id)} alt="" loading="lazy" />
-                ) : (
-                  <span className="no-thumb">{(item.contentType ?? 'file').split('/').pop()}</span>
-                )}
-                <span className="result-path" title={item.relPath}>
-                  {item.relPath}
-                </span>
-                <span className="muted">
-                  {item.topLabel ? `${item.topLabel} ${item.topScore?.toFixed(2) ?? ''} · ` : ''}
-                  {formatBytes(item.size)} · {item.stored ? 'stored' : item.state}
-                </span>
-                <span className="muted small">{formatTime(item.capturedAt)}</span>
-                {item.tags.length > 0 ? <span className="tag-line">{item.tags.join(' ')}</span> : null}
-              </li>
-            ))}
-          </ol>
+          <ResultGrid items={items} openId={openId} onOpen={setOpenId} />
           {items.length === 0 && connected ? <p className="empty">Nothing matches.</p> : null}
           {cursor ? (
             <button type="button" className="ghost more" onClick={() => void more()}>
@@ -223,19 +213,28 @@ export function CatalogView() {
             </button>
           ) : null}
         </section>
-        <aside className="datasets" aria-label="Data sets">
-          <SaveDataset
-            filter={full}
-            onSaved={(d) => setDatasets((all) => [d, ...all.filter((x) => x.id !== d.id)])}
-          />
-          <h3>Data sets</h3>
-          {datasets.length === 0 ? <p className="muted">None saved yet.</p> : null}
-          <ul className="dataset-list">
-            {datasets.map((d) => (
-              <DatasetRow key={d.id} dataset={d} progress={exports[d.name]} />
-            ))}
-          </ul>
-        </aside>
+        {openId !== undefined ? (
+          <aside className="datasets file-story" aria-label="The file">
+            <button type="button" className="ghost" onClick={() => setOpenId(undefined)}>
+              ← Data sets
+            </button>
+            <FileDetail key={openId} id={openId} />
+          </aside>
+        ) : (
+          <aside className="datasets" aria-label="Data sets">
+            <SaveDataset
+              filter={full}
+              onSaved={(d) => setDatasets((all) => [d, ...all.filter((x) => x.id !== d.id)])}
+            />
+            <h3>Data sets</h3>
+            {datasets.length === 0 ? <p className="muted">None saved yet.</p> : null}
+            <ul className="dataset-list">
+              {datasets.map((d) => (
+                <DatasetRow key={d.id} dataset={d} progress={exports[d.name]} />
+              ))}
+            </ul>
+          </aside>
+        )}
       </div>
     </main>
   );

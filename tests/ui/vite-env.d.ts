@@ -1,0 +1,2 @@
+/// <reference types="vite/client" />
+// CSS imported for real layout in browser-mode tests (as the renderer imports it).
