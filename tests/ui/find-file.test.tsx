@@ -40,7 +40,12 @@ test('a file found by its name in another tab, with its state and the reason in 
   const name = `frame_${String(wanted).padStart(6, '0')}`;
 
   const find = screen.getByLabelText('Find a file in any queue');
-  await userEvent.fill(find, name);
+  // "/" reaches the box from anywhere on the page (not while typing elsewhere).
+  (document.activeElement as HTMLElement | null)?.blur();
+  await userEvent.keyboard('/');
+  expect(document.activeElement).toBe(find.element());
+  await userEvent.keyboard(name);
+  expect((find.element() as HTMLInputElement).value).toBe(name);
   const found = () =>
     [...screen.container.querySelectorAll('.found-list .row-name')].map((n) => n.textContent);
   await expect.poll(found).toEqual([`cam/${name}.jpg`]);

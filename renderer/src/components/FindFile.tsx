@@ -1,7 +1,8 @@
-import { useDeferredValue, useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useRef, useState } from 'react';
 import type { CatalogItemMessage } from '../../../shared/contract/index.ts';
 import { useConnection, useEngine } from '../state/engine-context.ts';
 import { formatAgo, formatBytes, stateLabel } from './format.ts';
+import { useSlashFocus } from './use-slash-focus.ts';
 
 const PAGE = 50;
 
@@ -51,13 +52,16 @@ export function useFoundFiles(text: string) {
   return { words, items, error, loading, hasMore: cursor !== undefined, more };
 }
 
-/** The search box beside the queue's tabs; Escape clears it. */
+/** The search box beside the queue's tabs; "/" reaches it, Escape clears it. */
 export function FindFileInput({ text, onText }: { text: string; onText(text: string): void }) {
+  const input = useRef<HTMLInputElement>(null);
+  useSlashFocus(input);
   return (
     <input
+      ref={input}
       type="search"
       className="find-file"
-      placeholder="Find a file: name, folder, class, tag…"
+      placeholder="Find a file: name, folder, class, tag… (/)"
       aria-label="Find a file in any queue"
       value={text}
       onChange={(e) => onText(e.target.value)}

@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useRef, useState } from 'react';
 import type {
   CatalogFilterMessage,
   CatalogItemMessage,
@@ -9,6 +9,7 @@ import { formatTime } from '../components/format.ts';
 import { useConnection, useEngine } from '../state/engine-context.ts';
 import '../review/review.css';
 import { FileDetail } from '../components/FileDetail.tsx';
+import { useSlashFocus } from '../components/use-slash-focus.ts';
 import { RangeFilters } from './catalog/RangeFilters.tsx';
 import { ResultGrid } from './catalog/ResultGrid.tsx';
 
@@ -40,6 +41,8 @@ export function CatalogView() {
   const [exports, setExports] = useState<Record<string, ExportProgress>>({});
   /** The file whose story is open beside the results (in place of the data sets). */
   const [openId, setOpenId] = useState<number>();
+  const search = useRef<HTMLInputElement>(null);
+  useSlashFocus(search);
   const connected = connection.kind === 'connected';
   const full: CatalogFilterMessage = { ...filter, ...(words.trim() ? { text: words.trim() } : {}) };
   const key = JSON.stringify(full);
@@ -105,9 +108,10 @@ export function CatalogView() {
       <header className="view-head">
         <h2 id="catalog-title">Catalog</h2>
         <input
+          ref={search}
           type="search"
           className="search"
-          placeholder="Search paths, classes, tags, types…"
+          placeholder="Search paths, classes, tags, types… (/)"
           aria-label="Search the catalog"
           value={text}
           onChange={(e) => setText(e.target.value)}
