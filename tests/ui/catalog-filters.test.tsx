@@ -86,3 +86,42 @@ test('a result opens the file’s story beside the results; Escape goes back to 
   await userEvent.keyboard('{Escape}');
   await expect.element(screen.getByRole('complementary', { name: 'Data sets' })).toBeVisible();
 });
+
+test('"Reviewers say it shows": the captures a reviewer corrected to that class', async () => {
+  await expect.poll(() => client.state.kind, { timeout: 10_000 }).toBe('connected');
+  const [relabelled, kept] = await commands.addReviewItems(2);
+  const item = await client.request('review.item', { fileId: relabelled! });
+  const sha256 = item.item?.sha256 ?? '';
+  // A reviewer says the first item's car is a person; nobody corrected the second one.
+  const submitted = await client.request('corrections.submit', {
+    corrections: [
+      {
+        id: crypto.randomUUID(),
+        fileId: relabelled!,
+        sha256,
+        reviewer: 'kim',
+        objects: [{ label: 'person', box: { x: 10, y: 20, w: 100, h: 50 }, from: 0 }],
+        createdAt: Date.now(),
+      },
+    ],
+  });
+  expect(submitted.outcomes.map((o) => o.status)).toEqual(['stored']);
+  const screen = await render(
+    <EngineContext.Provider value={client}>
+      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
+        <CatalogView />
+      </div>
+    </EngineContext.Provider>,
+  );
+  const ids = () =>
+    [...screen.container.querySelectorAll('.result')].map((r) => Number(r.getAttribute('data-file-id')));
+  await expect.poll(() => ids().includes(kept!), { timeout: 10_000 }).toBe(true);
+  await expect
+    .poll(() => screen.container.querySelector('.facets')?.textContent ?? '', { timeout: 10_000 })
+    .toMatch(/Reviewers say/);
+  await userEvent.selectOptions(screen.getByLabelText('Reviewers say it shows'), 'person');
+  await expect.poll(ids).toEqual([relabelled]);
+  await userEvent.selectOptions(screen.getByLabelText('Reviewers say it shows'), 'car');
+  await expect.element(screen.getByText('Nothing matches.')).toBeVisible();
+  await screen.unmount();
+});

@@ -176,6 +176,28 @@ export function CatalogView() {
               <option value="false">not reviewed</option>
             </select>
           </label>
+          {filter.corrected !== false && facets && facets.labels.length > 0 ? (
+            <label>
+              Reviewers say it shows
+              <select
+                aria-label="Reviewers say it shows"
+                value={filter.correctedLabel ?? ''}
+                onChange={(e) => set({ correctedLabel: e.target.value || undefined })}
+              >
+                <option value="">any class</option>
+                {[
+                  ...new Set([
+                    ...(filter.correctedLabel ? [filter.correctedLabel] : []),
+                    ...facets.labels.map((l) => l.value),
+                  ]),
+                ].map((label) => (
+                  <option key={label} value={label}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           <RangeFilters filter={filter} set={set} />
           <Facet
             title="Class"
