@@ -210,6 +210,12 @@ describe('operator UI end to end (serve + Chromium)', () => {
     await page.getByLabel('Files').check();
     await page.getByLabel('Problems').check();
     screenshots.push(...(await screenshotBothThemes(page, 'activity', '.activity-item')));
+    // An entry about a file opens the file's story beside the log.
+    screenshots.push(
+      ...(await screenshotBothThemes(page, 'activity-story', '.activity-story h2', async (p) => {
+        await p.getByRole('button', { name: /frame-1\.jpg: discovered → inspected/ }).click();
+      })),
+    );
   });
 
   test('screenshots of every main view were written', () => {
@@ -226,6 +232,8 @@ describe('operator UI end to end (serve + Chromium)', () => {
         'rules-dark.png',
         'activity-light.png',
         'activity-dark.png',
+        'activity-story-light.png',
+        'activity-story-dark.png',
       ],
     );
   });

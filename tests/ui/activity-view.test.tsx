@@ -53,4 +53,24 @@ describe('ActivityView (real host, real queue)', () => {
       .poll(() => items()[0] ?? '', { timeout: 5000 })
       .toMatch(/frame_000003\.jpg: discovered → held/);
   });
+
+  test('an entry about a file opens its story beside the log; Escape closes it', async () => {
+    const [id] = await commands.addFiles(1, 'skipped');
+    const screen = await render(
+      <EngineContext.Provider value={client}>
+        <div style={{ height: 600, width: 1200, display: 'flex', flexDirection: 'column' }}>
+          <ActivityView />
+        </div>
+      </EngineContext.Provider>,
+    );
+    const name = `frame_${String(id).padStart(6, '0')}.jpg`;
+    const entry = screen.getByRole('button', { name: new RegExp(`${name}: discovered → skipped`) });
+    await userEvent.click(entry);
+    const story = screen.getByRole('complementary', { name: 'The file' });
+    await expect.element(story.getByRole('heading', { name: new RegExp(name) })).toBeVisible();
+    await expect.element(story.getByText('Test reason: skipped').first()).toBeVisible();
+    await userEvent.keyboard('{Escape}');
+    await expect.poll(() => screen.getByRole('complementary', { name: 'The file' }).query()).toBeNull();
+    await screen.unmount();
+  });
 });
