@@ -26,7 +26,8 @@ export const VIEWS = [
 export type ViewId = (typeof VIEWS)[number]['id'];
 
 function viewFromHash(): ViewId {
-  const id = window.location.hash.replace(/^#\/?/, '');
+  // `#/review?file=42`: the view, and what it should open.
+  const id = window.location.hash.replace(/^#\/?/, '').split('?')[0];
   return VIEWS.find((view) => view.id === id)?.id ?? 'queues';
 }
 

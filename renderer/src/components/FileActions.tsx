@@ -113,6 +113,14 @@ export function FileActions({ file }: { file: FileDetail }) {
       ),
     );
   }
+  if (file.state === 'held') {
+    // Held files are a reviewer's call (upload or drop, recorded with who decided): the Review view.
+    buttons.push(
+      <a key="review" className="button-link" href={`#/review?file=${file.id}`}>
+        Decide it in Review
+      </a>,
+    );
+  }
   buttons.push(
     reveal ? (
       <button key="reveal" type="button" className="ghost" disabled={busy} onClick={openFolder}>

@@ -15,6 +15,12 @@ import { useReviewSession } from './use-review-session.ts';
 
 const DEFAULT_CLASSES = ['car', 'forklift', 'helmet', 'pallet', 'person'];
 
+/** The file a link asked for: `#/review?file=42` (from a held file in Queues). */
+function linkedFileId(): number | undefined {
+  const id = Number(new URLSearchParams(window.location.hash.split('?')[1] ?? '').get('file'));
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
 /** The Items tab: filters, the list, the open item and its side panel; keyboard first. */
 export function ReviewItems() {
   const client = useEngine();
@@ -38,6 +44,7 @@ export function ReviewItems() {
     classes,
     filterKey: JSON.stringify(filter),
     connected,
+    openFirst: linkedFileId(),
   });
   const { state, current, detail, store } = session;
   const items = queue.items;

@@ -18,6 +18,8 @@ export interface SessionInputs {
   reviewer: string;
   classes: readonly string[];
   filterKey: string;
+  /** A file to open first, once, when the list has it (a link from Queues: `#/review?file=42`). */
+  openFirst?: number | undefined;
   connected: boolean;
 }
 
@@ -66,8 +68,10 @@ export function useReviewSession(inputs: SessionInputs) {
     if (at >= 0) store.set({ index: at });
   }, [items, store]);
 
-  // A new list (first load, a reload, other filters) opens at the first item this reviewer has not decided.
+  // A new list (first load, a reload, other filters) opens at the first item this reviewer has not
+  // decided; the first list opens at the linked file instead when it has it.
   const positioned = useRef<string>(undefined);
+  const linkedFile = useRef(inputs.openFirst);
   useEffect(() => {
     const listKey = inputs.filterKey;
     if (positioned.current === listKey || items.length === 0) return;
@@ -77,7 +81,13 @@ export function useReviewSession(inputs: SessionInputs) {
       for (const status of ['pending', 'synced', 'refused'] as const)
         for (const r of await outbox.list(status, 10_000))
           if (r.correction.reviewer === reviewer) mine.add(r.fileId);
-      const at = items.findIndex((i) => i.reviewState === 'unreviewed' && !mine.has(i.fileId));
+      const linked = linkedFile.current;
+      linkedFile.current = undefined;
+      const asked = linked === undefined ? -1 : items.findIndex((i) => i.fileId === linked);
+      if (linked !== undefined && asked < 0)
+        store.set({ message: 'The file asked for is not in this list (decided already, or filtered out).' });
+      const at =
+        asked >= 0 ? asked : items.findIndex((i) => i.reviewState === 'unreviewed' && !mine.has(i.fileId));
       if (at > 0 && waiting.current === 0) store.set({ index: at });
     })();
   }, [items, inputs.filterKey, outbox, reviewer, store]);

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { commands } from 'vitest/browser';
+import { render } from 'vitest-browser-react';
+import { FileActions } from '../../renderer/src/components/FileActions.tsx';
+import { EngineClient } from '../../renderer/src/contract/client.ts';
+import { webSocketTransport } from '../../renderer/src/contract/websocket-transport.ts';
+import { EngineContext } from '../../renderer/src/state/engine-context.ts';
+import { ReviewView } from '../../renderer/src/views/ReviewView.tsx';
+
+/**
+ * From a held file in Queues to deciding it: its actions link to `#/review?file=<id>`, and the Review
+ * view opened by that link opens that file first (not the first item of the list). Real engine host.
+ */
+let client: EngineClient;
+let ids: number[];
+
+beforeAll(async () => {
+  await new Promise((resolve) => {
+    const gone = indexedDB.deleteDatabase('edge-capture-review');
+    gone.onsuccess = gone.onerror = gone.onblocked = resolve;
+  });
+  localStorage.setItem('edge-capture.reviewer', 'kim');
+  const { url } = await commands.startEngine(location.origin);
+  ids = await commands.addReviewItems(6);
+  client = new EngineClient(webSocketTransport(url), 'ui-review-link');
+  client.start();
+});
+afterAll(async () => {
+  client.stop();
+  await commands.stopEngine();
+  window.location.hash = '';
+});
+
+test('a held file offers "Decide it in Review", linking to the file', async () => {
+  const held = await commands.addFiles(1, 'held');
+  await expect.poll(() => client.state.kind, { timeout: 10_000 }).toBe('connected');
+  const { file } = await client.request('queue.item', { id: held[0]! });
+  const screen = await render(
+    <EngineContext.Provider value={client}>
+      <FileActions file={file!} />
+    </EngineContext.Provider>,
+  );
+  const link = screen.getByRole('link', { name: 'Decide it in Review' });
+  expect(link.element().getAttribute('href')).toBe(`#/review?file=${held[0]}`);
+  await screen.unmount();
+});
+
+test('the Review view opened by such a link opens the linked file first', async () => {
+  const rowsOrder = async () =>
+    (await client.request('review.list', { limit: 50 })).items.map((i) => i.fileId);
+  await expect.poll(() => client.state.kind, { timeout: 10_000 }).toBe('connected');
+  const order = await rowsOrder();
+  const linked = order[3]!;
+  expect(ids).toContain(linked);
+  window.location.hash = `#/review?file=${linked}`;
+  const screen = await render(
+    <EngineContext.Provider value={client}>
+      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
+        <ReviewView />
+      </div>
+    </EngineContext.Provider>,
+  );
+  await expect
+    .poll(() => screen.container.querySelector('.review-stage')?.getAttribute('data-file-id'), {
+      timeout: 10_000,
+    })
+    .toBe(String(linked));
+  await screen.unmount();
+});
