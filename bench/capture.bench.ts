@@ -372,8 +372,8 @@ async function peakRssWithBigQueue(): Promise<void> {
   // A script file, not `-e`: the engine's inspection workers inherit execArgv, and `--input-type` makes
   // every worker fail to start (its files then end `unreadable` and the wait below never ended).
   // The engine starts as `edge-capture` starts it (bin/edge-capture.js): with Node's compile cache, so
-  // its TypeScript is loaded already stripped (the stripper costs ~40 MB across the main thread and
-  // the workers on the first start after an install only). NODE_DISABLE_COMPILE_CACHE=1 measures that
+  // its TypeScript is loaded already stripped (the stripper added 25–30 MB to this peak across the
+  // main thread and the workers; a deployed engine pays that on its first start after an install only). NODE_DISABLE_COMPILE_CACHE=1 measures that
   // first start instead. A warm-up run (a one-file engine) fills the cache with the same V8 flags.
   const engineScript = join(root, 'rss-engine.mjs');
   await writeFile(
