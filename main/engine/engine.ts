@@ -22,6 +22,7 @@ import {
 import { Transfer } from './transfer.ts';
 import type { DestinationStatus } from './upload/fan-out.ts';
 import type { UploaderStatus } from './upload/uploader.ts';
+import { BurstDetector, type BurstOptions } from './watch/burst.ts';
 import { CaptureWatcher, type WatchProblem } from './watch/index.ts';
 
 export interface EngineProblem extends WatchProblem {
@@ -51,6 +52,8 @@ export interface EngineOptions {
   transfer?: boolean;
   /** Inspection worker threads (0: inspect on the main thread). Default: one per core, at most 4. */
   inspectWorkers?: number;
+  /** When a burst of arrivals is over, every folder is scanned for files whose events were dropped (see watch/burst.ts). */
+  burst?: BurstOptions;
 }
 
 export const HEARTBEAT_MS = 2000;
@@ -76,6 +79,8 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
   private pipeline?: Pipeline;
   private watcher?: CaptureWatcher;
   private reconciler?: Reconciler;
+  private readonly burstOptions: BurstOptions | undefined;
+  private burst?: BurstDetector;
   private heartbeat?: NodeJS.Timeout;
   private releaseLock?: () => void;
   /** One uploader per destination, and local retention. */
@@ -95,6 +100,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     this.ownsQueue = !options.queue;
     this.transfer = options.transfer ?? true;
     this.inspectWorkers = options.inspectWorkers ?? defaultInspectWorkers();
+    this.burstOptions = options.burst;
     this.releaseLock = acquireDataDirLock(config.dataDir);
     this.queue =
       options.queue ?? new CaptureQueue(queuePath(config), { durability: config.durability, now: this.now });
@@ -129,7 +135,21 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
     });
 
     this.watcher = new CaptureWatcher(this.config.folders, { now: this.now });
-    this.watcher.on('file', (file) => this.pipeline?.offer(file));
+    // The kernel may drop events in a burst (a full inotify queue): scan once the burst is over.
+    this.burst = new BurstDetector(
+      (arrivals) => {
+        this.queue.note(
+          'burst-rescan',
+          `${arrivals.toLocaleString('en-GB')} files arrived in a burst; capture folders scanned for any the file system did not report`,
+        );
+        this.reconcileSoon();
+      },
+      { now: this.now, ...this.burstOptions },
+    );
+    this.watcher.on('file', (file) => {
+      this.burst?.note();
+      this.pipeline?.offer(file);
+    });
     this.watcher.on('removed', (file) =>
       this.guarded('removed file', () => this.queue.markVanished(file.absPath)),
     );
@@ -352,6 +372,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
 
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.burst?.stop();
     this.reconciler?.stop();
     await this.watcher?.stop();
     await this.reconciler?.idle();

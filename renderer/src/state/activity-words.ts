@@ -24,6 +24,7 @@ const ENGINE_WORDS: Record<string, string> = {
   'disk-guard': 'Disk guard',
   'dropping-new': 'Dropping new captures',
   'dropping-stopped': 'No longer dropping new captures',
+  'burst-rescan': 'Folders scanned after a burst',
 };
 
 export function describeActivity(item: ActivityItem): ActivityLine {
