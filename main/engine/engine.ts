@@ -142,7 +142,7 @@ export class CaptureEngine extends EventEmitter<EngineEvents> {
           'burst-rescan',
           `${arrivals.toLocaleString('en-GB')} files arrived in a burst; capture folders scanned for any the file system did not report`,
         );
-        this.reconcileSoon();
+        this.reconciler?.runFresh().catch((error) => this.recordUnexpected('reconciliation', error));
       },
       { now: this.now, ...this.burstOptions },
     );

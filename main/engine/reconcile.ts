@@ -20,6 +20,7 @@ export class Reconciler {
   private readonly onProblem: (problem: WatchProblem) => void;
   private timer?: NodeJS.Timeout;
   private current?: Promise<void>;
+  private next?: Promise<void>;
   private stopped = false;
 
   constructor(
@@ -57,8 +58,21 @@ export class Reconciler {
     return this.current;
   }
 
+  /**
+   * A pass that starts from now: one under way may already have passed the files that matter (those
+   * that arrived in a burst the kernel did not report), so another follows it. Calls while one waits share it.
+   */
+  runFresh(): Promise<void> {
+    if (!this.current) return this.runOnce();
+    this.next ??= this.current.then(() => {
+      this.next = undefined;
+      return this.runOnce();
+    });
+    return this.next;
+  }
+
   async idle(): Promise<void> {
-    while (this.current) await this.current;
+    while (this.current || this.next) await (this.next ?? this.current);
   }
 
   stop(): void {
