@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { commands, userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
-import { type ConnectTransport, EngineClient } from '../../renderer/src/contract/client.ts';
-import { webSocketTransport } from '../../renderer/src/contract/websocket-transport.ts';
+import type { ConnectTransport, EngineClient } from '../../renderer/src/contract/client.ts';
 import { EngineContext } from '../../renderer/src/state/engine-context.ts';
 import { ReviewView } from '../../renderer/src/views/ReviewView.tsx';
+import { freshReviewEngine } from './support/review-engine.ts';
 
 /**
  * The Review view's keyboard against a real engine host over a slow link: every answer from the engine
@@ -31,15 +31,9 @@ describe('ReviewView keyboard (real host, slow link)', () => {
 
   // A fresh engine and outbox for each run, so a retry starts from nothing corrected.
   beforeEach(async () => {
-    await new Promise((resolve) => {
-      const gone = indexedDB.deleteDatabase('edge-capture-review');
-      gone.onsuccess = gone.onerror = gone.onblocked = resolve;
-    });
-    localStorage.setItem('edge-capture.reviewer', 'kim');
-    const { url } = await commands.startEngine(location.origin);
-    ids = await commands.addReviewItems(ITEMS);
-    client = new EngineClient(slow(webSocketTransport(url), LATENCY_MS), 'ui-review-test');
-    client.start();
+    ({ client, ids } = await freshReviewEngine(ITEMS, 'ui-review-test', (connect) =>
+      slow(connect, LATENCY_MS),
+    ));
   });
   afterEach(async () => {
     client.stop();

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { commands } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import { FileActions } from '../../renderer/src/components/FileActions.tsx';
-import { EngineClient } from '../../renderer/src/contract/client.ts';
-import { webSocketTransport } from '../../renderer/src/contract/websocket-transport.ts';
+import type { EngineClient } from '../../renderer/src/contract/client.ts';
 import { EngineContext } from '../../renderer/src/state/engine-context.ts';
 import { ReviewView } from '../../renderer/src/views/ReviewView.tsx';
+import { freshReviewEngine } from './support/review-engine.ts';
 
 /**
  * From a held file in Queues to deciding it: its actions link to `#/review?file=<id>`, and the Review
@@ -15,15 +15,7 @@ let client: EngineClient;
 let ids: number[];
 
 beforeAll(async () => {
-  await new Promise((resolve) => {
-    const gone = indexedDB.deleteDatabase('edge-capture-review');
-    gone.onsuccess = gone.onerror = gone.onblocked = resolve;
-  });
-  localStorage.setItem('edge-capture.reviewer', 'kim');
-  const { url } = await commands.startEngine(location.origin);
-  ids = await commands.addReviewItems(6);
-  client = new EngineClient(webSocketTransport(url), 'ui-review-link');
-  client.start();
+  ({ client, ids } = await freshReviewEngine(6, 'ui-review-link'));
 });
 afterAll(async () => {
   client.stop();

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { commands } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
-import { EngineClient } from '../../renderer/src/contract/client.ts';
-import { webSocketTransport } from '../../renderer/src/contract/websocket-transport.ts';
+import type { EngineClient } from '../../renderer/src/contract/client.ts';
 import { EngineContext } from '../../renderer/src/state/engine-context.ts';
 import { ReviewView } from '../../renderer/src/views/ReviewView.tsx';
+import { freshReviewEngine } from './support/review-engine.ts';
 
 /**
  * A reviewer on a flaky site network opens an item the view had not prepared while the engine is
@@ -16,15 +16,7 @@ const ITEMS = 14;
 let client: EngineClient;
 
 beforeEach(async () => {
-  await new Promise((resolve) => {
-    const gone = indexedDB.deleteDatabase('edge-capture-review');
-    gone.onsuccess = gone.onerror = gone.onblocked = resolve;
-  });
-  localStorage.setItem('edge-capture.reviewer', 'kim');
-  const { url } = await commands.startEngine(location.origin);
-  await commands.addReviewItems(ITEMS);
-  client = new EngineClient(webSocketTransport(url), 'ui-review-reopen');
-  client.start();
+  ({ client } = await freshReviewEngine(ITEMS, 'ui-review-reopen'));
 });
 afterEach(async () => {
   client.stop();

@@ -77,17 +77,19 @@ export const UPLOAD_FIELDS: readonly FieldSpec[] = [
   },
 ];
 
+/** What happens to a local copy after upload (the site's retention, or a folder's own). */
+const AFTER_UPLOAD = [
+  { value: 'keep', label: 'keep the local copy' },
+  { value: 'delete', label: 'delete the local copy' },
+  { value: 'archive', label: 'move it to the archive folder' },
+] as const;
+
 export const RETENTION_FIELDS: readonly FieldSpec[] = [
   {
     key: 'afterUpload',
     label: 'After upload',
     kind: 'choice',
-    choices: [
-      { value: '', label: 'keep the local copy (default)' },
-      { value: 'keep', label: 'keep the local copy' },
-      { value: 'delete', label: 'delete the local copy' },
-      { value: 'archive', label: 'move it to the archive folder' },
-    ],
+    choices: [{ value: '', label: 'keep the local copy (default)' }, ...AFTER_UPLOAD],
   },
   {
     key: 'keepFor',
@@ -197,12 +199,7 @@ export const FOLDER_FIELDS: readonly FieldSpec[] = [
     key: 'retention/afterUpload',
     label: 'After upload, this folder’s files',
     kind: 'choice',
-    choices: [
-      { value: '', label: 'as the site’s retention (default)' },
-      { value: 'keep', label: 'keep the local copy' },
-      { value: 'delete', label: 'delete the local copy' },
-      { value: 'archive', label: 'move it to the archive folder' },
-    ],
+    choices: [{ value: '', label: 'as the site’s retention (default)' }, ...AFTER_UPLOAD],
     hint: 'Overrides the site’s retention for this folder; a rule’s own retention wins over both.',
   },
   {
