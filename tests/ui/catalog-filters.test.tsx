@@ -27,14 +27,18 @@ afterAll(async () => {
   await commands.stopEngine();
 });
 
-test('size from/to as people write sizes, a typo said under the field, and a time window', async () => {
-  const screen = await render(
+/** The Catalog in a laptop-sized window, on the real host. */
+const showCatalog = () =>
+  render(
     <EngineContext.Provider value={client}>
       <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
         <CatalogView />
       </div>
     </EngineContext.Provider>,
   );
+
+test('size from/to as people write sizes, a typo said under the field, and a time window', async () => {
+  const screen = await showCatalog();
   const shown = () => screen.container.querySelectorAll('.result').length;
   await expect.poll(shown, { timeout: 10_000 }).toBe(FILES);
 
@@ -66,13 +70,7 @@ test('size from/to as people write sizes, a typo said under the field, and a tim
 });
 
 test('a result opens the file’s story beside the results; Escape goes back to the data sets', async () => {
-  const screen = await render(
-    <EngineContext.Provider value={client}>
-      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
-        <CatalogView />
-      </div>
-    </EngineContext.Provider>,
-  );
+  const screen = await showCatalog();
   await expect
     .poll(() => screen.container.querySelectorAll('.result').length, { timeout: 10_000 })
     .toBe(FILES);
@@ -106,13 +104,7 @@ test('"Reviewers say it shows": the captures a reviewer corrected to that class'
     ],
   });
   expect(submitted.outcomes.map((o) => o.status)).toEqual(['stored']);
-  const screen = await render(
-    <EngineContext.Provider value={client}>
-      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
-        <CatalogView />
-      </div>
-    </EngineContext.Provider>,
-  );
+  const screen = await showCatalog();
   const ids = () =>
     [...screen.container.querySelectorAll('.result')].map((r) => Number(r.getAttribute('data-file-id')));
   await expect.poll(() => ids().includes(kept!), { timeout: 10_000 }).toBe(true);

@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { commands, userEvent } from 'vitest/browser';
-import { render } from 'vitest-browser-react';
 import type { ConnectTransport, EngineClient } from '../../renderer/src/contract/client.ts';
-import { EngineContext } from '../../renderer/src/state/engine-context.ts';
-import { ReviewView } from '../../renderer/src/views/ReviewView.tsx';
-import { freshReviewEngine } from './support/review-engine.ts';
+import { freshReviewEngine, renderReview } from './support/review-engine.tsx';
 
 /**
  * The Review view's keyboard against a real engine host over a slow link: every answer from the engine
@@ -41,13 +38,7 @@ describe('ReviewView keyboard (real host, slow link)', () => {
   });
 
   test('keys pressed faster than items load are each applied to their own item', async () => {
-    const screen = await render(
-      <EngineContext.Provider value={client}>
-        <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
-          <ReviewView />
-        </div>
-      </EngineContext.Provider>,
-    );
+    const screen = await renderReview(client);
     const rows = () =>
       [...screen.container.querySelectorAll('.review-row')].map((r) =>
         Number(r.getAttribute('data-file-id')),

@@ -4,8 +4,7 @@ import { render } from 'vitest-browser-react';
 import { FileActions } from '../../renderer/src/components/FileActions.tsx';
 import type { EngineClient } from '../../renderer/src/contract/client.ts';
 import { EngineContext } from '../../renderer/src/state/engine-context.ts';
-import { ReviewView } from '../../renderer/src/views/ReviewView.tsx';
-import { freshReviewEngine } from './support/review-engine.ts';
+import { freshReviewEngine, renderReview } from './support/review-engine.tsx';
 
 /**
  * From a held file in Queues to deciding it: its actions link to `#/review?file=<id>`, and the Review
@@ -45,13 +44,7 @@ test('the Review view opened by such a link opens the linked file first', async 
   const linked = order[3]!;
   expect(ids).toContain(linked);
   window.location.hash = `#/review?file=${linked}`;
-  const screen = await render(
-    <EngineContext.Provider value={client}>
-      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
-        <ReviewView />
-      </div>
-    </EngineContext.Provider>,
-  );
+  const screen = await renderReview(client);
   await expect
     .poll(() => screen.container.querySelector('.review-stage')?.getAttribute('data-file-id'), {
       timeout: 10_000,

@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { commands } from 'vitest/browser';
-import { render } from 'vitest-browser-react';
 import type { EngineClient } from '../../renderer/src/contract/client.ts';
-import { EngineContext } from '../../renderer/src/state/engine-context.ts';
-import { ReviewView } from '../../renderer/src/views/ReviewView.tsx';
-import { freshReviewEngine } from './support/review-engine.ts';
+import { freshReviewEngine, renderReview } from './support/review-engine.tsx';
 
 /**
  * A reviewer on a flaky site network opens an item the view had not prepared while the engine is
@@ -24,13 +21,7 @@ afterEach(async () => {
 });
 
 test('an item that failed to open while the engine was away opens when it is back', async () => {
-  const screen = await render(
-    <EngineContext.Provider value={client}>
-      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
-        <ReviewView />
-      </div>
-    </EngineContext.Provider>,
-  );
+  const screen = await renderReview(client);
   const stage = () => screen.container.querySelector('.review-stage')?.getAttribute('data-file-id');
   const rows = () =>
     [...screen.container.querySelectorAll('.review-row')].map((r) => Number(r.getAttribute('data-file-id')));

@@ -1,6 +1,9 @@
 import { commands } from 'vitest/browser';
+import { render } from 'vitest-browser-react';
 import { type ConnectTransport, EngineClient } from '../../../renderer/src/contract/client.ts';
 import { webSocketTransport } from '../../../renderer/src/contract/websocket-transport.ts';
+import { EngineContext } from '../../../renderer/src/state/engine-context.ts';
+import { ReviewView } from '../../../renderer/src/views/ReviewView.tsx';
 
 /**
  * A fresh engine host with `items` predicted captures, a reviewer named kim, an empty review outbox
@@ -22,4 +25,15 @@ export async function freshReviewEngine(
   const client = new EngineClient(wrap(webSocketTransport(url)), name);
   client.start();
   return { client, ids };
+}
+
+/** The Review view on that engine, in a window 800 px high (as the app lays it out). */
+export function renderReview(client: EngineClient) {
+  return render(
+    <EngineContext.Provider value={client}>
+      <div style={{ height: 800, display: 'flex', flexDirection: 'column' }}>
+        <ReviewView />
+      </div>
+    </EngineContext.Provider>,
+  );
 }
