@@ -60,7 +60,7 @@ export function FindFileInput({ text, onText }: { text: string; onText(text: str
     <input
       ref={input}
       type="search"
-      className="find-file"
+      className="search find-file"
       placeholder="Find a file: name, folder, class, tag… (/)"
       aria-label="Find a file in any queue"
       value={text}
