@@ -46,14 +46,8 @@ function client(host: EngineHost) {
   };
 }
 
-test('review requests and events through the host', async () => {
-  const queue = new CaptureQueue(join(dir, 'queue.db'));
-  const street = addCapture(
-    queue,
-    { name: 'street.jpg', predictions: [{ label: 'car', score: 0.4, box: box(1, 2, 30, 40) }] },
-    1,
-  );
-  const gate = addCapture(queue, { name: 'gate.jpg', predictions: [], state: 'held' }, 2);
+/** A real host over the queue's review service, with two reviewers' sessions open. */
+async function hostWithTwoReviewers(queue: CaptureQueue) {
   const review = new ReviewService(queue);
   const emitter = new EventEmitter();
   const engine: HostedEngine = {
@@ -67,6 +61,18 @@ test('review requests and events through the host', async () => {
   const bo = client(host);
   await ana.hello();
   await bo.hello();
+  return { host, ana, bo };
+}
+
+test('review requests and events through the host', async () => {
+  const queue = new CaptureQueue(join(dir, 'queue.db'));
+  const street = addCapture(
+    queue,
+    { name: 'street.jpg', predictions: [{ label: 'car', score: 0.4, box: box(1, 2, 30, 40) }] },
+    1,
+  );
+  const gate = addCapture(queue, { name: 'gate.jpg', predictions: [], state: 'held' }, 2);
+  const { host, ana, bo } = await hostWithTwoReviewers(queue);
 
   const list = await ana.request('review.list', { limit: 10 });
   assert.equal(list.ok, true, JSON.stringify(list.error));
@@ -136,19 +142,7 @@ test('held decisions by id through the host: the same id twice is applied once, 
   const queue = new CaptureQueue(join(dir, 'queue-held.db'));
   const gate = addCapture(queue, { name: 'gate.jpg', predictions: [], state: 'held' }, 1);
   const door = addCapture(queue, { name: 'door.jpg', predictions: [], state: 'held' }, 2);
-  const review = new ReviewService(queue);
-  const emitter = new EventEmitter();
-  const engine: HostedEngine = {
-    queue,
-    review,
-    on: (event, listener) => emitter.on(event, listener),
-    off: (event, listener) => emitter.off(event, listener),
-  };
-  const host = new EngineHost(engine, { engineVersion: 'test', flushIntervalMs: 10 });
-  const ana = client(host);
-  const bo = client(host);
-  await ana.hello();
-  await bo.hello();
+  const { host, ana, bo } = await hostWithTwoReviewers(queue);
   const reviewLines = (fileId: number) =>
     queue.history(fileId).filter((change) => change.detail?.startsWith('review:'));
 
